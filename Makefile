@@ -1,0 +1,69 @@
+# xlat64 — see README.md. `make` builds build/xlat64; `make check` runs every test.
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+XCFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc
+LDLIBS := -lmnl -lpthread
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+SRC := $(wildcard src/*.c)
+CORE_SRC := $(filter-out src/main.c,$(SRC))
+OBJ := $(SRC:src/%.c=build/obj/%.o)
+TOBJ := $(CORE_SRC:src/%.c=build/tobj/%.o)
+UNIT := $(patsubst tests/unit/%.c,build/test/%,$(wildcard tests/unit/test_*.c))
+
+.PHONY: all check vectors unit e2e demo deps install uninstall clean fuzz bench-smoke
+all: build/xlat64
+
+build/obj/%.o: src/%.c $(wildcard src/*.h) | build/obj
+	$(CC) $(XCFLAGS) $(CFLAGS) -c -o $@ $<
+build/tobj/%.o: src/%.c $(wildcard src/*.h) | build/tobj
+	$(CC) $(XCFLAGS) -O1 -g $(SAN) -c -o $@ $<
+build/obj build/tobj build/test:
+	mkdir -p $@
+
+build/xlat64: $(OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+# The sanitizer build of the daemon, used by the end-to-end tests.
+build/xlat64-san: $(TOBJ) build/tobj/main.o
+	$(CC) $(SAN) -o $@ $^ $(LDLIBS)
+build/tobj/main.o: src/main.c $(wildcard src/*.h) | build/tobj
+	$(CC) $(XCFLAGS) -O1 -g $(SAN) -c -o $@ $<
+
+build/test/%: tests/unit/%.c tests/unit/harness.h $(TOBJ) | build/test
+	$(CC) $(XCFLAGS) -Itests/unit -O1 -g $(SAN) -o $@ $< $(TOBJ) $(LDLIBS)
+build/test/vectors: tests/vectors/vectors.c $(TOBJ) | build/test
+	$(CC) $(XCFLAGS) -O1 -g $(SAN) -o $@ $< $(TOBJ) $(LDLIBS)
+
+unit: $(UNIT)
+check: deps-check build/xlat64 build/xlat64-san $(UNIT) build/test/vectors
+	@bash tests/run.sh
+vectors: build/test/vectors
+	@bash tests/run.sh vectors
+e2e: build/xlat64 build/xlat64-san
+	@bash tests/run.sh e2e
+demo: deps-demo build/xlat64
+	@bash scripts/demo.sh
+
+# Each entry point installs the Debian packages it lacks (scripts/deps.sh is the single list).
+deps-check:
+	@bash scripts/deps.sh check
+deps-demo:
+	@bash scripts/deps.sh demo
+deps:
+	@bash scripts/deps.sh all
+
+install: build/xlat64
+	install -D -m 0755 build/xlat64 $(DESTDIR)$(SBINDIR)/xlat64
+	install -D -m 0644 src/xlat64.8 $(DESTDIR)$(MANDIR)/man8/xlat64.8
+	install -D -m 0644 src/xlat64.conf.5 $(DESTDIR)$(MANDIR)/man5/xlat64.conf.5
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/xlat64 $(DESTDIR)$(MANDIR)/man8/xlat64.8 $(DESTDIR)$(MANDIR)/man5/xlat64.conf.5
+
+clean:
+	rm -rf build

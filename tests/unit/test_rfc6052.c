@@ -1,0 +1,120 @@
+/* RFC 6052 mapping, prefix parsing and the §3.1 global-address rule. */
+#include <arpa/inet.h>
+
+#include "harness.h"
+#include "rfc6052.h"
+
+static struct in_addr v4(const char *s)
+{
+	struct in_addr a;
+
+	inet_pton(AF_INET, s, &a);
+	return a;
+}
+
+/* RFC 6052 §2.4, the table of 192.0.2.33 embedded under each prefix length. */
+static const struct {
+	const char *prefix, *addr;
+} table[] = {
+	{ "2001:db8::/32", "2001:db8:c000:221::" },
+	{ "2001:db8:100::/40", "2001:db8:1c0:2:21::" },
+	{ "2001:db8:122::/48", "2001:db8:122:c000:2:2100::" },
+	{ "2001:db8:122:300::/56", "2001:db8:122:3c0:0:221::" },
+	{ "2001:db8:122:344::/64", "2001:db8:122:344:c0:2:2100:0" },
+	{ "2001:db8:122:344::/96", "2001:db8:122:344::c000:221" },
+	{ "64:ff9b::/96", "64:ff9b::c000:221" },
+};
+
+TEST(rfc6052_table_embed_and_extract)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		struct prefix6 p;
+		struct in6_addr want, got;
+		struct in_addr back;
+		const char *why;
+
+		CHECK(prefix6_parse(table[i].prefix, &p, &why));
+		CHECK(rfc6052_prefix_valid(&p, &why));
+		CHECK(inet_pton(AF_INET6, table[i].addr, &want) == 1);
+		rfc6052_embed(&p, v4("192.0.2.33"), &got);
+		CHECK_MEM(&got, &want, 16);
+		CHECK(rfc6052_extract(&p, &want, &back));
+		CHECK_EQ(back.s_addr, v4("192.0.2.33").s_addr);
+	}
+}
+
+TEST(rfc6052_extract_outside_prefix)
+{
+	struct prefix6 p;
+	struct in6_addr a;
+	struct in_addr out;
+	const char *why;
+
+	CHECK(prefix6_parse("64:ff9b::/96", &p, &why));
+	inet_pton(AF_INET6, "64:ff9c::1.1.1.1", &a);
+	CHECK(!rfc6052_extract(&p, &a, &out));
+}
+
+TEST(rfc6052_prefix_rules)
+{
+	struct prefix6 p;
+	const char *why;
+
+	CHECK(prefix6_parse("2001:db8::/33", &p, &why));
+	CHECK(!rfc6052_prefix_valid(&p, &why));
+	CHECK(strstr(why, "32, 40") != NULL);
+	/* u-octet (bits 64..71) set under a /96 */
+	CHECK(prefix6_parse("2001:db8:0:0:100::/96", &p, &why));
+	CHECK(!rfc6052_prefix_valid(&p, &why));
+	CHECK(!prefix6_parse("2001:db8::1/64", &p, &why));
+	CHECK_STR(why, "host bits must be zero");
+	CHECK(!prefix6_parse("2001:db8::/129", &p, &why));
+	CHECK(!prefix6_parse("/64", &p, &why));
+	CHECK(!prefix6_parse("2001:db8::/", &p, &why));
+	CHECK(!prefix6_parse("2001:db8::/6x", &p, &why));
+	CHECK(!prefix6_parse("1.2.3.4/24", &p, &why));
+}
+
+TEST(prefix4_parse_and_contains)
+{
+	struct prefix4 p;
+	const char *why;
+	char buf[64];
+
+	CHECK(prefix4_parse("192.0.2.0/24", &p, &why));
+	CHECK(prefix4_contains(&p, &(struct in_addr){ v4("192.0.2.200").s_addr }));
+	CHECK(!prefix4_contains(&p, &(struct in_addr){ v4("192.0.3.1").s_addr }));
+	CHECK_STR(prefix4_fmt(&p, buf, sizeof(buf)), "192.0.2.0/24");
+	CHECK(prefix4_parse("10.1.2.3", &p, &why));
+	CHECK_EQ(p.len, 32);
+	CHECK(!prefix4_parse("192.0.2.1/24", &p, &why));
+	CHECK(!prefix4_parse("192.0.2.0/33", &p, &why));
+	CHECK(!prefix4_parse("", &p, &why));
+	CHECK(prefix4_parse("0.0.0.0/0", &p, &why));
+	CHECK(prefix4_contains(&p, &(struct in_addr){ v4("8.8.8.8").s_addr }));
+}
+
+TEST(wkp_and_global_rule)
+{
+	struct prefix6 p;
+	const char *why;
+
+	CHECK(prefix6_parse("64:ff9b::/96", &p, &why));
+	CHECK(rfc6052_is_wkp(&p));
+	CHECK(prefix6_parse("64:ff9b:1::/96", &p, &why));
+	CHECK(!rfc6052_is_wkp(&p));
+	CHECK(ipv4_is_global(v4("1.1.1.1")));
+	CHECK(ipv4_is_global(v4("8.8.8.8")));
+	CHECK(!ipv4_is_global(v4("10.0.0.5")));
+	CHECK(!ipv4_is_global(v4("192.168.1.1")));
+	CHECK(!ipv4_is_global(v4("172.31.255.255")));
+	CHECK(ipv4_is_global(v4("172.32.0.1")));
+	CHECK(!ipv4_is_global(v4("100.64.0.1")));
+	CHECK(!ipv4_is_global(v4("127.0.0.1")));
+	CHECK(!ipv4_is_global(v4("169.254.1.1")));
+	CHECK(!ipv4_is_global(v4("192.0.2.1")));
+	CHECK(!ipv4_is_global(v4("198.51.100.2")));
+	CHECK(!ipv4_is_global(v4("203.0.113.9")));
+	CHECK(!ipv4_is_global(v4("224.0.0.1")));
+	CHECK(!ipv4_is_global(v4("255.255.255.255")));
+}
