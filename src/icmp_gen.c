@@ -7,8 +7,6 @@
 #include "csum.h"
 #include "xlat_internal.h"
 
-#define ICMP4_ERR_MAX 576	/* RFC 1812 §4.3.2.3 */
-#define ICMP6_ERR_MAX 1280	/* RFC 4443 §2.4 (c) */
 
 /* Room for one more packet of up to `size` bytes in the scratch area, or NULL. */
 static uint8_t *reserve(struct xlat_ctx *ctx, uint32_t *off, uint32_t size, struct xlat_out *out)

@@ -28,10 +28,11 @@
 	X(DROP_ICMP4_TYPE, "ICMPv4 type or code RFC 7915 section 4.2 does not translate") \
 	X(DROP_ICMP_INNER, "ICMP error whose inner packet is malformed or untranslatable") \
 	X(DROP_ICMP_DOUBLE, "ICMP error inside an ICMP error") \
+	X(DROP_ICMP_CSUM, "ICMP error with a wrong checksum (the translation recomputes it, which would hide the damage)") \
 	X(DROP_FRAG_ICMP, "fragmented ICMP message (its checksum cannot be updated, RFC 7915 sections 4.2/5.2)") \
 	X(DROP_SRC_ROUTE, "IPv4 packet with an unexpired source route option (RFC 7915 section 4.1)") \
 	X(DROP_SEGMENTS_LEFT, "IPv6 routing header with segments left; an ICMPv6 Parameter Problem was sent") \
-	X(DROP_EXT_AFTER_FRAG, "IPv6 extension header after the fragment header; an ICMPv6 Parameter Problem was sent") \
+	X(DROP_EXT_AFTER_FRAG, "IPv6 extension header after the fragment header; an ICMPv6 Destination Unreachable (administratively prohibited) was sent") \
 	X(DROP_UDP_ZERO_CSUM, "IPv4 UDP with checksum zero that is fragmented or not amended (RFC 7915 section 4.5)") \
 	X(DROP_TOO_BIG, "packet too big for the next hop with DF set; an ICMP Fragmentation Needed / Packet Too Big was sent") \
 	X(DROP_PARAM_PTR, "ICMP Parameter Problem pointer that has no counterpart in the other family") \

@@ -4,6 +4,28 @@
 
 #include "xlat.h"
 
+#define IP4_HDR_LEN 20
+#define IP6_HDR_LEN 40
+#define FRAG_HDR_LEN 8
+#define ICMP_HDR_LEN 8
+#define IP4_DF 0x4000
+#define IP4_MF 0x2000
+#define IP4_OFFSET 0x1fff
+#define ICMP4_ERR_MAX 576	/* RFC 1812 §4.3.2.3: an ICMPv4 error is at most 576 bytes */
+#define ICMP6_ERR_MAX 1280	/* RFC 4443 §2.4 (c): an ICMPv6 error fits the minimum MTU */
+
+/* Unaligned big-endian 16-bit field access. */
+static inline uint16_t xlat_rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void xlat_wr16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
 /* Count a drop and return XLAT_DROP, so every drop site is one line: return xlat_drop(ctx, STAT_X); */
 enum xlat_verdict xlat_drop(struct xlat_ctx *ctx, enum stat_id id);
 static inline void xlat_count(struct xlat_ctx *ctx, enum stat_id id) { ctx->stats->c[id]++; }

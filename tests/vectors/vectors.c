@@ -267,10 +267,8 @@ int main(int argc, char **argv)
 			continue;
 		nat64 = !strcmp(r.mode, "nat64");
 		total[nat64]++;
-		if (nat64) {
-			printf("SKIP nat64/%s/%s: stateful NAT64 is not implemented yet\n", r.group, r.send);
+		if (nat64)
 			continue;
-		}
 		if (run_siit(&r, &ctx, &conf, why, sizeof(why))) {
 			pass[0]++;
 			printf("PASS siit/%s/%s\n", r.group, r.send);
@@ -280,6 +278,7 @@ int main(int argc, char **argv)
 		}
 	}
 	fclose(f);
+	printf("SKIP nat64: %u exchanges wait for stateful NAT64 mode\n", total[1]);
 	printf("siit: %u/%u\nnat64: %u/%u\n", pass[0], total[0], pass[1], total[1]);
 	return failed ? 1 : 0;
 }

@@ -1,0 +1,47 @@
+/* Shared by the two halves of the IPv4 -> IPv6 translator (xlat46.c, xlat46_icmp.c) only. */
+#ifndef XLAT64_XLAT46_H
+#define XLAT64_XLAT46_H
+
+#include "xlat_internal.h"
+
+
+/* An IPv4 header whose fixed fields, options and Total Length were checked against the buffer (outer
+ * datagram) or against the bytes an ICMP error quotes (inner datagram, whose Total Length may exceed them). */
+struct xlat46_v4 {
+	const uint8_t *p;	/* first byte of the header */
+	uint32_t hlen;		/* IHL * 4 */
+	uint32_t tot;		/* Total Length field */
+	uint16_t frag;		/* flags and fragment offset, host order */
+	uint8_t proto;
+	uint8_t ttl;
+	struct in_addr src, dst;
+};
+
+/* RFC 7915 §4.1: a Fragment Header is added exactly when the IPv4 packet is a fragment. */
+static inline bool xlat46_is_fragment(const struct xlat46_v4 *h)
+{
+	return (h->frag & (IP4_MF | IP4_OFFSET)) != 0;
+}
+
+/* Read the fixed IPv4 header at p (avail bytes) into h. Returns 0 or the drop counter. */
+enum stat_id xlat46_parse(const uint8_t *p, uint32_t avail, struct xlat46_v4 *h);
+
+/* RFC 7915 §4.1: write the IPv6 header for h at out, followed by a Fragment Header (offset and M copied
+ * from h, Identification = IPv4 ID) when frag_hdr. payload_len counts everything after the IPv6 header.
+ * Returns the bytes written (40 or 48). */
+uint32_t xlat46_ip6_hdr(const struct xlat_conf *c, const struct xlat46_v4 *h, const struct in6_addr *src,
+			const struct in6_addr *dst, uint8_t hop_limit, uint32_t payload_len, bool frag_hdr,
+			uint8_t *out);
+
+/* RFC 7915 §4.5 and §4.2: fix the L4 header at l4 (avail bytes, writable) of h's first fragment for the new
+ * addresses: the pseudo-header change is folded into TCP/UDP checksums (a nonzero UDP one; zero is the
+ * caller's business) and ICMP echo becomes ICMPv6 echo. Incremental (RFC 1624), so a wrong checksum stays
+ * exactly as wrong. Fields beyond avail are left alone. Returns false for an ICMP type that is not echo. */
+bool xlat46_l4(const struct xlat46_v4 *h, uint8_t *l4, uint32_t avail, const struct in6_addr *src,
+	       const struct in6_addr *dst);
+
+/* RFC 7915 §4.2/§4.3: the ICMPv4 message in h that is not an echo (an unfragmented datagram of h->tot bytes,
+ * ICMP header present, TTL checked) becomes an ICMPv6 error built in ctx->scratch, or is dropped. */
+enum xlat_verdict xlat46_icmp_error(struct xlat_ctx *ctx, const struct xlat46_v4 *h, struct xlat_out *out);
+
+#endif
