@@ -65,5 +65,18 @@ install: build/xlat64
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/xlat64 $(DESTDIR)$(MANDIR)/man8/xlat64.8 $(DESTDIR)$(MANDIR)/man5/xlat64.conf.5
 
+# libFuzzer harnesses, one per parser (needs clang): make fuzz FUZZ_SECONDS=60
+FUZZ_SECONDS ?= 30
+FUZZERS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
+build/fuzz/%: fuzz/%.c $(CORE_SRC) $(wildcard src/*.h)
+	@mkdir -p build/fuzz
+	clang -std=gnu11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(CORE_SRC) $(LDLIBS)
+fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do n=$$(basename $$f); c=fuzz/corpus/$${n#fuzz_}; mkdir -p build/fuzz/corpus-$$n; \
+		echo "== $$n ($(FUZZ_SECONDS) s)"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$n $$( [ -d $$c ] && echo $$c ) \
+			>build/fuzz/$$n.log 2>&1 || { tail -n 40 build/fuzz/$$n.log; exit 1; }; \
+		tail -n 1 build/fuzz/$$n.log; done
+
 clean:
 	rm -rf build
