@@ -1,0 +1,247 @@
+/* rtnetlink requests for the TUN device: one request at a time, each acknowledged (or failed) before the next. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_addr.h>
+#include <linux/ip.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "netlink.h"
+
+struct nl {
+	struct mnl_socket *sock;
+	unsigned seq;
+	char buf[8192];		/* requests and acknowledgements are small; no dumps */
+};
+
+static int nl_extack_cb(const struct nlattr *a, void *data)
+{
+	const char **msg = data;
+
+	if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG && mnl_attr_validate(a, MNL_TYPE_NUL_STRING) == 0)
+		*msg = mnl_attr_get_str(a);
+	return MNL_CB_OK;
+}
+
+/* The kernel's extended-ack text ("Nexthop device is not up"), when it sent one; NULL otherwise. */
+static const char *nl_extack(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	size_t off = sizeof(*e);
+	const char *msg = NULL;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NULL;
+	/* Unless capped, the whole failed request is echoed between the error and its TLVs. */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && e->msg.nlmsg_len >= sizeof(struct nlmsghdr))
+		off += MNL_ALIGN(e->msg.nlmsg_len - sizeof(struct nlmsghdr));
+	if (off >= mnl_nlmsg_get_payload_len(nlh))
+		return NULL;
+	mnl_attr_parse(nlh, (unsigned)off, nl_extack_cb, &msg);
+	return msg;
+}
+
+/* Send nlh (built in nl->buf) and wait for its acknowledgement. `what` names the operation in errors. */
+static bool nl_do(struct nl *nl, struct nlmsghdr *nlh, const char *what, char *err, size_t errlen)
+{
+	unsigned seq = nlh->nlmsg_seq = ++nl->seq;
+
+	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
+	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0) {
+		snprintf(err, errlen, "%s: netlink send: %s", what, strerror(errno));
+		return false;
+	}
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, sizeof(nl->buf));
+		int left = (int)n;
+
+		if (n < 0) {
+			snprintf(err, errlen, "%s: netlink receive: %s", what, strerror(errno));
+			return false;
+		}
+		for (nlh = (struct nlmsghdr *)nl->buf; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
+			const struct nlmsgerr *e;
+			const char *ext;
+
+			if (nlh->nlmsg_seq != seq || nlh->nlmsg_type != NLMSG_ERROR)
+				continue;
+			if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e)) {
+				snprintf(err, errlen, "%s: truncated netlink acknowledgement", what);
+				return false;
+			}
+			e = mnl_nlmsg_get_payload(nlh);
+			if (e->error == 0)
+				return true;
+			ext = nl_extack(nlh);
+			snprintf(err, errlen, "%s: %s%s%s%s", what, strerror(-e->error),
+				 ext ? " (" : "", ext ? ext : "", ext ? ")" : "");
+			return false;
+		}
+	}
+}
+
+static struct nlmsghdr *nl_start(struct nl *nl, uint16_t type, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	return nlh;
+}
+
+static bool nl_link(struct nl *nl, int ifindex, uint32_t mtu, bool up, const char *what, char *err, size_t errlen)
+{
+	struct nlmsghdr *nlh = nl_start(nl, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	if (up) {
+		ifi->ifi_flags = IFF_UP;
+		ifi->ifi_change = IFF_UP;
+	}
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	return nl_do(nl, nlh, what, err, errlen);
+}
+
+/* The ICMPv4 errors xlat64 sends from address4, which the kernel owns, come back in through the device: without
+ * accept_local the kernel takes them for martians (a local source arriving from outside) and drops them. */
+static bool nl_accept_local(struct nl *nl, int ifindex, const char *what, char *err, size_t errlen)
+{
+	struct nlmsghdr *nlh = nl_start(nl, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct nlattr *spec, *af, *conf;
+
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	af = mnl_attr_nest_start(nlh, AF_INET);
+	conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
+	mnl_attr_put_u32(nlh, IPV4_DEVCONF_ACCEPT_LOCAL, 1);
+	mnl_attr_nest_end(nlh, conf);
+	mnl_attr_nest_end(nlh, af);
+	mnl_attr_nest_end(nlh, spec);
+	return nl_do(nl, nlh, what, err, errlen);
+}
+
+static bool nl_addr(struct nl *nl, int ifindex, int family, const void *addr, uint8_t plen, const char *what,
+		    char *err, size_t errlen)
+{
+	struct nlmsghdr *nlh = nl_start(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+	struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	size_t alen = family == AF_INET ? 4 : 16;
+
+	ifa->ifa_family = (uint8_t)family;
+	ifa->ifa_prefixlen = plen;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = (unsigned)ifindex;
+	mnl_attr_put(nlh, IFA_LOCAL, alen, addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, alen, addr);
+	if (family == AF_INET6) {
+		/* Nothing else can answer on a point-to-point TUN: duplicate address detection would only
+		 * delay the address (and the ICMPv6 errors sourced from it) by a second. */
+		ifa->ifa_flags = IFA_F_NODAD;
+		mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_NODAD);
+	}
+	return nl_do(nl, nlh, what, err, errlen);
+}
+
+static bool nl_route(struct nl *nl, int ifindex, int family, const void *dst, uint8_t plen, const char *what,
+		     char *err, size_t errlen)
+{
+	struct nlmsghdr *nlh = nl_start(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+
+	rtm->rtm_family = (uint8_t)family;
+	rtm->rtm_dst_len = plen;
+	rtm->rtm_table = RT_TABLE_MAIN;
+	rtm->rtm_protocol = RTPROT_STATIC;
+	/* A TUN has no neighbours: IPv4 routes through it are on-link; IPv6 keeps universe scope. */
+	rtm->rtm_scope = family == AF_INET ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
+	rtm->rtm_type = RTN_UNICAST;
+	if (plen)
+		mnl_attr_put(nlh, RTA_DST, family == AF_INET ? 4 : 16, dst);
+	mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)ifindex);
+	return nl_do(nl, nlh, what, err, errlen);
+}
+
+static bool nl_setup(struct nl *nl, const struct conf *c, const char *ifname, int ifindex, char *err, size_t errlen)
+{
+	const struct xlat_conf *x = &c->xlat;
+	char what[128], p[INET6_ADDRSTRLEN + 8];
+
+	snprintf(what, sizeof(what), "setting MTU %u on %s", (unsigned)c->tun_mtu, ifname);
+	if (!nl_link(nl, ifindex, c->tun_mtu, false, what, err, errlen))
+		return false;
+	/* Up before the routes: the kernel refuses an IPv4 route through a link that is down. */
+	snprintf(what, sizeof(what), "setting link %s up", ifname);
+	if (!nl_link(nl, ifindex, 0, true, what, err, errlen))
+		return false;
+	if (x->has_own4) {
+		struct prefix4 a = { x->own4, 32 };
+
+		snprintf(what, sizeof(what), "adding address %s dev %s", prefix4_fmt(&a, p, sizeof(p)), ifname);
+		if (!nl_addr(nl, ifindex, AF_INET, &a.addr, 32, what, err, errlen))
+			return false;
+		snprintf(what, sizeof(what), "setting accept_local on %s", ifname);
+		if (!nl_accept_local(nl, ifindex, what, err, errlen))
+			return false;
+	}
+	if (x->has_own6) {
+		struct prefix6 a = { x->own6, 128 };
+
+		snprintf(what, sizeof(what), "adding address %s dev %s", prefix6_fmt(&a, p, sizeof(p)), ifname);
+		if (!nl_addr(nl, ifindex, AF_INET6, &a.addr, 128, what, err, errlen))
+			return false;
+	}
+	if (x->has_pool6) {
+		snprintf(what, sizeof(what), "adding route %s dev %s", prefix6_fmt(&x->pool6, p, sizeof(p)), ifname);
+		if (!nl_route(nl, ifindex, AF_INET6, &x->pool6.addr, x->pool6.len, what, err, errlen))
+			return false;
+	}
+	for (unsigned i = 0; i < c->n_route4; i++) {
+		snprintf(what, sizeof(what), "adding route %s dev %s", prefix4_fmt(&c->route4[i], p, sizeof(p)), ifname);
+		if (!nl_route(nl, ifindex, AF_INET, &c->route4[i].addr, c->route4[i].len, what, err, errlen))
+			return false;
+	}
+	for (unsigned i = 0; i < c->n_route6; i++) {
+		const struct prefix6 *r = &c->route6[i];
+
+		/* pool6 is routed already; repeating it as a route6 line is harmless, not an error. */
+		if (x->has_pool6 && r->len == x->pool6.len && !memcmp(&r->addr, &x->pool6.addr, sizeof(r->addr)))
+			continue;
+		snprintf(what, sizeof(what), "adding route %s dev %s", prefix6_fmt(r, p, sizeof(p)), ifname);
+		if (!nl_route(nl, ifindex, AF_INET6, &r->addr, r->len, what, err, errlen))
+			return false;
+	}
+	return true;
+}
+
+bool netlink_setup(const struct conf *c, const char *ifname, int ifindex, char *err, size_t errlen)
+{
+	struct nl nl;
+	int one = 1;
+	bool ok;
+
+	nl.sock = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl.sock) {
+		snprintf(err, errlen, "opening rtnetlink socket: %s", strerror(errno));
+		return false;
+	}
+	/* Ask for the kernel's explanation with each error; older kernels just ignore the option. */
+	mnl_socket_setsockopt(nl.sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(nl.sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		snprintf(err, errlen, "binding rtnetlink socket: %s", strerror(errno));
+		mnl_socket_close(nl.sock);
+		return false;
+	}
+	nl.seq = (unsigned)time(NULL);
+	ok = nl_setup(&nl, c, ifname, ifindex, err, errlen);
+	mnl_socket_close(nl.sock);
+	return ok;
+}
