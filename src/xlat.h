@@ -55,8 +55,32 @@ struct xlat_conf {
 /* Fill c with the defaults (lowest-ipv6-mtu 1280, MTUs 65535, RFC 1191 plateaus, nothing else set). */
 void xlat_conf_defaults(struct xlat_conf *c);
 
+/*
+ * Stateful NAT64 (RFC 6146 §3.6, "computing the outgoing tuple"): when ctx->tuple is set, the core takes
+ * the outgoing packet's addresses and L4 identifiers from it instead of mapping them (EAMT/pool6), rewrites
+ * TCP/UDP ports or the ICMP query identifier with an incremental checksum update, and for an ICMP error
+ * uses the tuple reversed (src<->dst, sport<->dport) for the packet quoted inside it. Family of the
+ * addresses = family of the output (v4 for 6->4, v6 for 4->6). Ports/identifier in host order; for ICMP
+ * queries sport is the identifier and dport is ignored.
+ */
+struct xlat_tuple {
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} src, dst;
+	uint16_t sport, dport;
+	/* ICMP errors only: the outer source when it is not src, e.g. 4->6 with source-icmpv6-errors-better,
+	 * where the error comes from pool6 of the router that sent it rather than from the quoted destination. */
+	bool has_err_src;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} err_src;
+};
+
 struct xlat_ctx {
 	const struct xlat_conf *conf;
+	const struct xlat_tuple *tuple;	/* NULL in SIIT; set per packet by the NAT64 pipeline */
 	struct stats *stats;	/* per worker: no sharing on the hot path */
 	uint64_t rng;		/* xorshift state: IPv4 IDs, RFC 6791 picks; never 0 */
 	uint64_t now;		/* monotonic ms; unused by SIIT, kept for the NAT64 pipeline */

@@ -1,5 +1,6 @@
 /* IPv4 -> IPv6 translation of one datagram (RFC 7915 §4): header, DF/MTU handling, fragmentation to
- * lowest-ipv6-mtu, TCP/UDP/ICMP-echo checksums. ICMP errors are handed to xlat46_icmp.c. */
+ * lowest-ipv6-mtu, TCP/UDP/ICMP-echo checksums; stateful NAT64 (RFC 6146 §3.7) reuses it all with the
+ * addresses and L4 identifiers of ctx->tuple. ICMP errors are handed to xlat46_icmp.c. */
 #include <arpa/inet.h>
 #include <string.h>
 
@@ -68,39 +69,99 @@ uint32_t xlat46_ip6_hdr(const struct xlat_conf *c, const struct xlat46_v4 *h, co
 	return IP6_HDR_LEN + FRAG_HDR_LEN;
 }
 
-bool xlat46_l4(const struct xlat46_v4 *h, uint8_t *l4, uint32_t avail, const struct in6_addr *src,
-	       const struct in6_addr *dst)
+/* RFC 6146 §3.7: a port or ICMP identifier of the outgoing tuple replaces the packet's at p; old and new gain
+ * what the checksum loses and gains. */
+static void take16(uint8_t *p, uint16_t v, uint32_t *old, uint32_t *new)
 {
-	uint32_t old = csum_pseudo4(h->src, h->dst, 0, 0);
-	uint32_t new = csum_pseudo6(src, dst, 0, 0);
+	*old += xlat_rd16(p);
+	*new += v;
+	xlat_wr16(p, v);
+}
+
+/* RFC 7915 §4.2: Echo 8 -> 128, Echo Reply 0 -> 129, code 0; ICMPv6 adds a pseudo-header. The identifier is
+ * kept unless stateful NAT64 maps it. */
+static bool icmp_echo(const struct xlat46_v4 *h, uint8_t *icmp, uint32_t avail, const struct xlat46_ids *ids)
+{
+	uint32_t old, new;
+
+	if (avail < 4 || (icmp[0] != 8 && icmp[0] != 0))
+		return false;
+	old = xlat_rd16(icmp);
+	icmp[0] = icmp[0] == 8 ? 128 : 129;
+	icmp[1] = 0;
+	new = csum_pseudo6(&ids->src, &ids->dst, IPPROTO_ICMPV6, h->tot - h->hlen) + xlat_rd16(icmp);
+	if (ids->stateful && avail >= 6)
+		take16(icmp + 4, ids->sport, &old, &new);
+	xlat_wr16(icmp + 2, csum_adjust(xlat_rd16(icmp + 2), old, new));
+	return true;
+}
+
+bool xlat46_l4(const struct xlat46_v4 *h, uint8_t *l4, uint32_t avail, const struct xlat46_ids *ids)
+{
+	uint32_t at, old, new;
 	uint16_t check;
 
 	switch (h->proto) {
 	case IPPROTO_TCP:
-		if (avail >= 18)
-			xlat_wr16(l4 + 16, csum_adjust(xlat_rd16(l4 + 16), old, new));
-		return true;
+		at = 16;
+		break;
 	case IPPROTO_UDP:
-		if (avail < 8 || xlat_rd16(l4 + 6) == 0)
-			return true;
-		check = csum_adjust(xlat_rd16(l4 + 6), old, new);
-		/* RFC 768: a computed zero is sent as all ones (zero means "no checksum"). */
-		xlat_wr16(l4 + 6, check ? check : 0xffff);
-		return true;
+		at = 6;
+		break;
 	case IPPROTO_ICMP:
-		if (avail < 4 || (l4[0] != 8 && l4[0] != 0))
-			return false;
-		/* RFC 7915 §4.2: Echo 8 -> 128, Echo Reply 0 -> 129, code 0; ICMPv6 adds a pseudo-header. */
-		old = xlat_rd16(l4);
-		l4[0] = l4[0] == 8 ? 128 : 129;
-		l4[1] = 0;
-		new = csum_pseudo6(src, dst, IPPROTO_ICMPV6, h->tot - h->hlen) + xlat_rd16(l4);
-		xlat_wr16(l4 + 2, csum_adjust(xlat_rd16(l4 + 2), old, new));
-		return true;
+		return icmp_echo(h, l4, avail, ids);
 	default:
 		/* RFC 7915 §4.5: other transports (DCCP, ...) are forwarded untouched. */
 		return true;
 	}
+	old = csum_pseudo4(h->src, h->dst, 0, 0);
+	new = csum_pseudo6(&ids->src, &ids->dst, 0, 0);
+	if (ids->stateful && avail >= 4) {
+		take16(l4, ids->sport, &old, &new);
+		take16(l4 + 2, ids->dport, &old, &new);
+	}
+	if (avail < at + 2)
+		return true;
+	check = xlat_rd16(l4 + at);
+	if (h->proto == IPPROTO_UDP && check == 0)
+		return true;
+	check = csum_adjust(check, old, new);
+	/* RFC 768: a computed zero UDP checksum is sent as all ones (zero means "no checksum"). */
+	if (h->proto == IPPROTO_UDP && check == 0)
+		check = 0xffff;
+	xlat_wr16(l4 + at, check);
+	return true;
+}
+
+/* An ICMP error from a router that neither the EAMT nor pool6 covers gets an RFC 6791 source (a traceroute hop
+ * with an untranslatable address, including RFC 7915 §4.1's "illegal" 0.0.0.0/127.x sources, which pool6
+ * simply embeds). A quoted packet's destination plays the source role (xlat_map46()). */
+enum stat_id xlat46_ids(struct xlat_ctx *ctx, const struct xlat46_v4 *h, enum xlat46_role role,
+			struct xlat46_ids *ids)
+{
+	const struct xlat_tuple *t = ctx->tuple;
+	bool quoted = role == XLAT46_QUOTED;
+	enum stat_id why;
+
+	if (t) {
+		/* The identifier of a quoted ICMP query is sport either way round (xlat.h). */
+		*ids = (struct xlat46_ids){
+			.src = quoted ? t->dst.v6 : role == XLAT46_ERROR && t->has_err_src ? t->err_src.v6 : t->src.v6,
+			.dst = quoted ? t->src.v6 : t->dst.v6,
+			.stateful = true,
+			.sport = quoted && h->proto != IPPROTO_ICMP ? t->dport : t->sport,
+			.dport = quoted ? t->sport : t->dport,
+		};
+		return 0;
+	}
+	*ids = (struct xlat46_ids){ .stateful = false };
+	why = xlat_map46(ctx, h->dst, &ids->dst, quoted);
+	if (why)
+		return why;
+	why = xlat_map46(ctx, h->src, &ids->src, !quoted);
+	if (why && role == XLAT46_ERROR)
+		return xlat_6791_src6(ctx, &ids->src) ? 0 : STAT_DROP_NO_ICMP_SRC;
+	return why;
 }
 
 /* RFC 7915 §4.1: a Loose or Strict Source Route option whose pointer has not passed its last address.
@@ -147,19 +208,14 @@ static uint32_t l4_min(uint8_t proto)
 	}
 }
 
-/* RFC 7915 §4.5: UDP with checksum zero. Only an unfragmented one can have it computed, and only when the
- * admin asked for it; otherwise drop and say so (RFC 7915 §4.4: 3/13, as Jool does). */
-static enum stat_id udp_zero_csum(struct xlat_ctx *ctx, const struct xlat46_v4 *h, uint8_t *udp,
-				  const struct in6_addr *src, const struct in6_addr *dst)
+/* RFC 7915 §4.5: the checksum a UDP datagram sent with zero gets, over the translated datagram (its ports
+ * already final). */
+static void udp_csum(const struct xlat46_v4 *h, uint8_t *udp, const struct xlat46_ids *ids)
 {
 	uint32_t len = h->tot - h->hlen;
-	uint16_t check;
+	uint16_t check = csum_final(csum_add(csum_pseudo6(&ids->src, &ids->dst, IPPROTO_UDP, len), udp, len));
 
-	if (xlat46_is_fragment(h) || !ctx->conf->amend_udp_zero_csum)
-		return STAT_DROP_UDP_ZERO_CSUM;
-	check = csum_final(csum_add(csum_pseudo6(src, dst, IPPROTO_UDP, len), udp, len));
 	xlat_wr16(udp + 6, check ? check : 0xffff);
-	return 0;
 }
 
 /* RFC 7915 §4.1/§1.4: a !DF packet larger than min(next-hop MTU, lowest-ipv6-mtu) leaves as IPv6 fragments
@@ -202,14 +258,13 @@ static enum xlat_verdict translate(struct xlat_ctx *ctx, uint8_t *pkt, const str
 	uint32_t l4len = h->tot - h->hlen, mpl, out_len;
 	bool first = !(h->frag & IP4_OFFSET), frag_hdr = xlat46_is_fragment(h);
 	uint8_t *l4 = pkt + h->hlen, hdr6[IP6_HDR_LEN + FRAG_HDR_LEN];
-	struct in6_addr src, dst;
+	struct xlat46_ids ids;
 	enum stat_id why;
+	bool zero_udp;
 
 	if (first && l4len < l4_min(h->proto))
 		return xlat_drop(ctx, STAT_DROP_L4);
-	why = xlat_map46(ctx, h->dst, &dst, false);
-	if (!why)
-		why = xlat_map46(ctx, h->src, &src, true);
+	why = xlat46_ids(ctx, h, XLAT46_PLAIN, &ids);
 	if (why)
 		return xlat_drop(ctx, why);
 
@@ -222,20 +277,23 @@ static enum xlat_verdict translate(struct xlat_ctx *ctx, uint8_t *pkt, const str
 	if (mpl < 1280)
 		mpl = 1280;
 
-	if (first && h->proto == IPPROTO_UDP && xlat_rd16(l4 + 6) == 0) {
-		why = udp_zero_csum(ctx, h, l4, &src, &dst);
-		if (why)
-			return reject(ctx, h, why, 3, 13, 0, out);
-	} else if (first) {
-		xlat46_l4(h, l4, l4len, &src, &dst);
-	}
+	/* RFC 7915 §4.5: a zero UDP checksum can be computed only for an unfragmented datagram, and only when
+	 * the admin asked for it; otherwise drop and say so (§4.4: 3/13, as Jool does), before anything is
+	 * rewritten, as the error quotes the packet as it came. */
+	zero_udp = first && h->proto == IPPROTO_UDP && xlat_rd16(l4 + 6) == 0;
+	if (zero_udp && (frag_hdr || !c->amend_udp_zero_csum))
+		return reject(ctx, h, STAT_DROP_UDP_ZERO_CSUM, 3, 13, 0, out);
+	if (first)
+		xlat46_l4(h, l4, l4len, &ids);
+	if (zero_udp)
+		udp_csum(h, l4, &ids);
 
 	if (!(h->frag & IP4_DF) && out_len > mpl) {
-		xlat46_ip6_hdr(c, h, &src, &dst, h->ttl - !ctx->hairpin, 0, true, hdr6);
+		xlat46_ip6_hdr(c, h, &ids.src, &ids.dst, h->ttl - !ctx->hairpin, 0, true, hdr6);
 		return fragment(ctx, h, hdr6, mpl, out);
 	}
-	uint32_t n6 = xlat46_ip6_hdr(c, h, &src, &dst, h->ttl - !ctx->hairpin, out_len - IP6_HDR_LEN, frag_hdr,
-				     hdr6);
+	uint32_t n6 = xlat46_ip6_hdr(c, h, &ids.src, &ids.dst, h->ttl - !ctx->hairpin, out_len - IP6_HDR_LEN,
+				     frag_hdr, hdr6);
 	memcpy(l4 - n6, hdr6, n6);
 	out->pkt[out->n++] = (struct xlat_pkt){ l4 - n6, out_len };
 	xlat_count(ctx, STAT_TRANSLATED46);

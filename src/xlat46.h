@@ -33,12 +33,32 @@ uint32_t xlat46_ip6_hdr(const struct xlat_conf *c, const struct xlat46_v4 *h, co
 			const struct in6_addr *dst, uint8_t hop_limit, uint32_t payload_len, bool frag_hdr,
 			uint8_t *out);
 
-/* RFC 7915 §4.5 and §4.2: fix the L4 header at l4 (avail bytes, writable) of h's first fragment for the new
- * addresses: the pseudo-header change is folded into TCP/UDP checksums (a nonzero UDP one; zero is the
- * caller's business) and ICMP echo becomes ICMPv6 echo. Incremental (RFC 1624), so a wrong checksum stays
- * exactly as wrong. Fields beyond avail are left alone. Returns false for an ICMP type that is not echo. */
-bool xlat46_l4(const struct xlat46_v4 *h, uint8_t *l4, uint32_t avail, const struct in6_addr *src,
-	       const struct in6_addr *dst);
+/* What a translated IPv6 header and its L4 header carry. */
+struct xlat46_ids {
+	struct in6_addr src, dst;
+	bool stateful;		/* RFC 6146 §3.7: sport/dport (ICMP identifier: sport) replace the packet's */
+	uint16_t sport, dport;	/* host order */
+};
+
+/* Whose header is being translated: it decides the tuple's orientation and the mapping fallbacks. */
+enum xlat46_role {
+	XLAT46_PLAIN,		/* a packet that is not an ICMP error */
+	XLAT46_ERROR,		/* an ICMP error: a source that does not map takes an RFC 6791 address */
+	XLAT46_QUOTED,		/* the packet an ICMP error quotes: it travels the other way */
+};
+
+/* The single place the 4->6 direction decides addresses: from ctx->tuple in stateful NAT64 (the tuple reversed
+ * for a quoted packet, as it travels the other way), else mapped (RFC 7915 §4.1: destination first, then
+ * source). Returns 0 or the drop counter. */
+enum stat_id xlat46_ids(struct xlat_ctx *ctx, const struct xlat46_v4 *h, enum xlat46_role role,
+			struct xlat46_ids *ids);
+
+/* RFC 7915 §4.5 and §4.2: fix the L4 header at l4 (avail bytes, writable) of h's first fragment for ids: the
+ * pseudo-header change is folded into TCP/UDP checksums (a nonzero UDP one; zero is the caller's business),
+ * ICMP echo becomes ICMPv6 echo, and in stateful NAT64 the ports or the echo identifier are rewritten.
+ * Incremental (RFC 1624), so a wrong checksum stays exactly as wrong. Fields beyond avail are left alone.
+ * Returns false for an ICMP type that is not echo. */
+bool xlat46_l4(const struct xlat46_v4 *h, uint8_t *l4, uint32_t avail, const struct xlat46_ids *ids);
 
 /* RFC 7915 §4.2/§4.3: the ICMPv4 message in h that is not an echo (an unfragmented datagram of h->tot bytes,
  * ICMP header present, TTL checked) becomes an ICMPv6 error built in ctx->scratch, or is dropped. */

@@ -1,6 +1,7 @@
 /* ICMPv4 errors -> ICMPv6 errors (RFC 7915 §4.2, §4.3): type/code/pointer/MTU tables, the embedded packet
- * translated like an outer one but with its TTL kept, RFC 4884 extensions re-aligned to 64-bit units, the
- * result cut to the IPv6 minimum MTU and its checksum computed from scratch. Built in ctx->scratch. */
+ * translated like an outer one but with its TTL kept (in stateful NAT64, with the tuple reversed), RFC 4884
+ * extensions re-aligned to 64-bit units, the result cut to the IPv6 minimum MTU and its checksum computed from
+ * scratch. Built in ctx->scratch. */
 #include <string.h>
 
 #include "csum.h"
@@ -99,21 +100,15 @@ static enum stat_id parse_inner(const uint8_t *p, uint32_t avail, struct xlat46_
 	}
 }
 
-/* Outer source: mapped if possible, else RFC 6791 (a traceroute hop with an untranslatable address,
- * including RFC 7915 §4.1's "illegal" 0.0.0.0/127.x sources, which pool6 simply embeds). */
-static enum stat_id map_addrs(struct xlat_ctx *ctx, const struct xlat46_v4 *h, const struct xlat46_v4 *in,
-			      struct in6_addr a[4])
+/* The outer header's addresses, then the quoted packet's (and identifiers). */
+static enum stat_id map_ids(struct xlat_ctx *ctx, const struct xlat46_v4 *h, const struct xlat46_v4 *in,
+			    struct xlat46_ids *outer, struct xlat46_ids *inner)
 {
-	enum stat_id why = xlat_map46(ctx, h->dst, &a[1], false);
+	enum stat_id why = xlat46_ids(ctx, h, XLAT46_ERROR, outer);
 
 	if (why)
 		return why;
-	if (xlat_map46(ctx, h->src, &a[0], true) && !xlat_6791_src6(ctx, &a[0]))
-		return STAT_DROP_NO_ICMP_SRC;
-	/* The quoted packet travels the other way: its destination plays the source role. */
-	if (xlat_map46(ctx, in->src, &a[2], false) || xlat_map46(ctx, in->dst, &a[3], true))
-		return STAT_DROP_ICMP_INNER;
-	return 0;
+	return xlat46_ids(ctx, in, XLAT46_QUOTED, inner) ? STAT_DROP_ICMP_INNER : 0;
 }
 
 enum xlat_verdict xlat46_icmp_error(struct xlat_ctx *ctx, const struct xlat46_v4 *h, struct xlat_out *out)
@@ -121,7 +116,7 @@ enum xlat_verdict xlat46_icmp_error(struct xlat_ctx *ctx, const struct xlat46_v4
 	const struct xlat_conf *c = ctx->conf;
 	const uint8_t *icmp = h->p + h->hlen;
 	uint32_t quoted = h->tot - h->hlen - ICMP_HDR_LEN, ipl, ext, keep, pad = 0, n6, total;
-	struct in6_addr a[4];	/* outer source, outer destination, inner source, inner destination */
+	struct xlat46_ids ids, iids;	/* of the outer header, of the quoted one */
 	struct xlat46_v4 in;
 	struct icmp46 t;
 	uint8_t *o = ctx->scratch, *o_icmp = o + IP6_HDR_LEN, *o_in = o_icmp + ICMP_HDR_LEN;
@@ -142,7 +137,7 @@ enum xlat_verdict xlat46_icmp_error(struct xlat_ctx *ctx, const struct xlat46_v4
 		ipl = 0;
 	why = parse_inner(icmp + ICMP_HDR_LEN, ipl ? ipl : quoted, &in);
 	if (!why)
-		why = map_addrs(ctx, h, &in, a);
+		why = map_ids(ctx, h, &in, &ids, &iids);
 	if (why)
 		return xlat_drop(ctx, why);
 
@@ -163,10 +158,10 @@ enum xlat_verdict xlat46_icmp_error(struct xlat_ctx *ctx, const struct xlat46_v4
 	total = IP6_HDR_LEN + ICMP_HDR_LEN + keep + pad + ext;
 
 	/* RFC 7915 §4.3: the quoted header is translated like an outer one, except its TTL. */
-	xlat46_ip6_hdr(c, &in, &a[2], &a[3], in.ttl, in.tot - in.hlen + n6 - IP6_HDR_LEN,
+	xlat46_ip6_hdr(c, &in, &iids.src, &iids.dst, in.ttl, in.tot - in.hlen + n6 - IP6_HDR_LEN,
 		       xlat46_is_fragment(&in), o_in);
 	memcpy(o_in + n6, icmp + ICMP_HDR_LEN + in.hlen, keep - n6);
-	if (!xlat46_l4(&in, o_in + n6, keep - n6, &a[2], &a[3]))
+	if (!xlat46_l4(&in, o_in + n6, keep - n6, &iids))
 		return xlat_drop(ctx, STAT_DROP_ICMP_INNER);
 	memset(o_in + keep, 0, pad);
 	memcpy(o_in + keep + pad, icmp + ICMP_HDR_LEN + ipl, ext);
@@ -180,8 +175,8 @@ enum xlat_verdict xlat46_icmp_error(struct xlat_ctx *ctx, const struct xlat46_v4
 	xlat_wr16(o_icmp + 6, t.info);
 	if (ext)
 		o_icmp[4] = (uint8_t)((keep + pad) / 8);
-	xlat46_ip6_hdr(c, h, &a[0], &a[1], h->ttl - !ctx->hairpin, total - IP6_HDR_LEN, false, o);
-	xlat_wr16(o_icmp + 2, csum_final(csum_add(csum_pseudo6(&a[0], &a[1], IPPROTO_ICMPV6,
+	xlat46_ip6_hdr(c, h, &ids.src, &ids.dst, h->ttl - !ctx->hairpin, total - IP6_HDR_LEN, false, o);
+	xlat_wr16(o_icmp + 2, csum_final(csum_add(csum_pseudo6(&ids.src, &ids.dst, IPPROTO_ICMPV6,
 								total - IP6_HDR_LEN), o_icmp, total - IP6_HDR_LEN)));
 	out->pkt[out->n++] = (struct xlat_pkt){ o, total };
 	xlat_count(ctx, STAT_TRANSLATED46);

@@ -1,8 +1,9 @@
 /*
  * IPv6 -> IPv4 translation of one datagram (RFC 7915 §5). The IPv6 header and the extension headers §5.1
  * skips give way, in place, to an IPv4 header written right before the L4 header, whose checksum is adjusted
- * incrementally; the payload is not touched. ICMPv6 errors, whose embedded packet changes size, are rebuilt
- * in xlat64_icmp.c.
+ * incrementally; the payload is not touched. Stateful NAT64 (RFC 6146 §3.7) reuses it all with the addresses
+ * and L4 identifiers of ctx->tuple. ICMPv6 errors, whose embedded packet changes size, are rebuilt in
+ * xlat64_icmp.c.
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -112,9 +113,18 @@ void xlat64_ip4_hdr(struct xlat_ctx *ctx, const struct xlat64_v6 *h, struct in_a
 	xlat_wr16(out + 10, csum_ipv4_header(out, IP4_HDR_LEN));
 }
 
-/* RFC 7915 §5.2: echo keeps its identifier, sequence and data; the checksum loses the ICMPv6 pseudo-header
- * (ICMPv4 has none) and follows the type change. */
-static bool icmp_echo(const struct xlat64_v6 *h, uint8_t *icmp, uint32_t avail)
+/* RFC 6146 §3.7: a port or ICMP identifier of the outgoing tuple replaces the packet's at p; old and new gain
+ * what the checksum loses and gains. */
+static void take16(uint8_t *p, uint16_t v, uint32_t *old, uint32_t *new)
+{
+	*old += xlat_rd16(p);
+	*new += v;
+	xlat_wr16(p, v);
+}
+
+/* RFC 7915 §5.2: echo keeps its identifier (unless stateful NAT64 maps it), sequence and data; the checksum
+ * loses the ICMPv6 pseudo-header (ICMPv4 has none) and follows the type change. */
+static bool icmp_echo(const struct xlat64_v6 *h, uint8_t *icmp, uint32_t avail, const struct xlat64_ids *ids)
 {
 	struct in6_addr s6, d6;
 	uint32_t old, new;
@@ -133,11 +143,13 @@ static bool icmp_echo(const struct xlat64_v6 *h, uint8_t *icmp, uint32_t avail)
 	old = csum_pseudo6(&s6, &d6, NH_ICMP6, IP6_HDR_LEN + h->plen - h->hlen) + icmp[0] * 256u;
 	new = type * 256u;
 	icmp[0] = type;
+	if (ids->stateful)
+		take16(icmp + 4, ids->sport, &old, &new);
 	xlat_wr16(icmp + 2, csum_adjust(xlat_rd16(icmp + 2), old, new));
 	return true;
 }
 
-bool xlat64_l4(const struct xlat64_v6 *h, uint8_t *l4, uint32_t avail, struct in_addr src, struct in_addr dst)
+bool xlat64_l4(const struct xlat64_v6 *h, uint8_t *l4, uint32_t avail, const struct xlat64_ids *ids)
 {
 	uint32_t at, old, new;
 	uint16_t check;
@@ -150,15 +162,19 @@ bool xlat64_l4(const struct xlat64_v6 *h, uint8_t *l4, uint32_t avail, struct in
 		at = 6;
 		break;
 	case NH_ICMP6:
-		return icmp_echo(h, l4, avail);
+		return icmp_echo(h, l4, avail, ids);
 	default:
 		return true;	/* RFC 7915 §5.1: other protocols pass untouched (graybox fa) */
 	}
-	if (avail < at + 2)
-		return true;
 	/* Lengths and protocol weigh the same in both pseudo-headers: only the addresses change. */
 	old = csum_add(0, h->p + 8, 32);
-	new = csum_add(csum_add(0, &src, 4), &dst, 4);
+	new = csum_add(csum_add(0, &ids->src, 4), &ids->dst, 4);
+	if (ids->stateful && avail >= 4) {
+		take16(l4, ids->sport, &old, &new);
+		take16(l4 + 2, ids->dport, &old, &new);
+	}
+	if (avail < at + 2)
+		return true;
 	check = xlat_rd16(l4 + at);
 	/* A zero UDP checksum (RFC 6936 tunnels) means "none" in IPv4 as well, so it stays zero; a computed
 	 * zero is sent as all ones (RFC 768). */
@@ -182,22 +198,36 @@ static enum xlat_verdict reply(struct xlat_ctx *ctx, const uint8_t *pkt, uint32_
 	return icmp6_error(ctx, pkt, len, type, code, info, &scratch_off, out) ? XLAT_EMIT : XLAT_DROP;
 }
 
-/* RFC 7915 §5.1: destination first, then source. An ICMPv6 error from a router that neither pool6 nor the
- * EAMT covers gets an RFC 6791 source instead. */
-static enum stat_id map_addrs(struct xlat_ctx *ctx, const uint8_t *p, bool icmp_error, struct in_addr *src,
-			      struct in_addr *dst)
+/* An ICMPv6 error from a router that neither pool6 nor the EAMT covers gets an RFC 6791 source. A quoted
+ * packet's destination plays the source role (xlat_map64()). */
+enum stat_id xlat64_ids(struct xlat_ctx *ctx, const struct xlat64_v6 *h, enum xlat64_role role,
+			struct xlat64_ids *ids)
 {
+	const struct xlat_tuple *t = ctx->tuple;
+	bool quoted = role == XLAT64_QUOTED;
 	struct in6_addr a;
 	enum stat_id st;
 
-	memcpy(&a, p + 24, 16);
-	st = xlat_map64(ctx, &a, dst, false);
+	if (t) {
+		/* The identifier of a quoted ICMP query is sport either way round (xlat.h). */
+		*ids = (struct xlat64_ids){
+			.src = quoted ? t->dst.v4 : role == XLAT64_ERROR && t->has_err_src ? t->err_src.v4 : t->src.v4,
+			.dst = quoted ? t->src.v4 : t->dst.v4,
+			.stateful = true,
+			.sport = quoted && h->proto != NH_ICMP6 ? t->dport : t->sport,
+			.dport = quoted ? t->sport : t->dport,
+		};
+		return 0;
+	}
+	*ids = (struct xlat64_ids){ .stateful = false };
+	memcpy(&a, h->p + 24, 16);
+	st = xlat_map64(ctx, &a, &ids->dst, quoted);
 	if (st)
 		return st;
-	memcpy(&a, p + 8, 16);
-	st = xlat_map64(ctx, &a, src, true);
-	if (st && icmp_error)
-		return xlat_6791_src4(ctx, src) ? 0 : STAT_DROP_NO_ICMP_SRC;
+	memcpy(&a, h->p + 8, 16);
+	st = xlat_map64(ctx, &a, &ids->src, !quoted);
+	if (st && role == XLAT64_ERROR)
+		return xlat_6791_src4(ctx, &ids->src) ? 0 : STAT_DROP_NO_ICMP_SRC;
 	return st;
 }
 
@@ -243,13 +273,14 @@ static bool l4_present(const struct xlat64_v6 *h)
 enum xlat_verdict xlat64_packet(struct xlat_ctx *ctx, uint8_t *pkt, uint32_t len, struct xlat_out *out)
 {
 	struct xlat64_v6 h;
-	struct in_addr src, dst;
+	struct xlat64_ids ids;
 	enum xlat_verdict v;
 	enum stat_id st;
 	uint32_t tot;
 	uint8_t *ip4;
 	bool icmp_error;
 
+	out->n = 0;
 	if (len < IP6_HDR_LEN)
 		return xlat_drop(ctx, STAT_DROP_TRUNCATED);
 	tot = IP6_HDR_LEN + (uint32_t)xlat_rd16(pkt + 4);
@@ -272,7 +303,7 @@ enum xlat_verdict xlat64_packet(struct xlat_ctx *ctx, uint8_t *pkt, uint32_t len
 		if (!icmp_error && pkt[h.hlen] != ICMP6_ECHO_REQUEST && pkt[h.hlen] != ICMP6_ECHO_REPLY)
 			return xlat_drop(ctx, STAT_DROP_ICMP6_TYPE);
 	}
-	st = map_addrs(ctx, pkt, icmp_error, &src, &dst);
+	st = xlat64_ids(ctx, &h, icmp_error ? XLAT64_ERROR : XLAT64_PLAIN, &ids);
 	if (st)
 		return xlat_drop(ctx, st);
 	/* RFC 7915 §5.1: the translator is a router, so it decrements the hop limit and may send errors. */
@@ -281,16 +312,16 @@ enum xlat_verdict xlat64_packet(struct xlat_ctx *ctx, uint8_t *pkt, uint32_t len
 	if (h.segleft_at)
 		return reply(ctx, pkt, len, ICMP6_PARAM_PROB, 0, h.segleft_at, STAT_DROP_SEGMENTS_LEFT, out);
 	if (icmp_error)
-		return xlat64_icmp_error(ctx, &h, src, dst, out);
+		return xlat64_icmp_error(ctx, &h, &ids, out);
 
 	tot = len - h.hlen + IP4_HDR_LEN;
 	if (too_big(ctx, &h, tot, out, &v))
 		return v;
 	/* The L4 fix reads the IPv6 addresses, which the IPv4 header may overwrite: it goes first. */
 	if (xlat64_first_frag(&h))
-		xlat64_l4(&h, pkt + h.hlen, len - h.hlen, src, dst);
+		xlat64_l4(&h, pkt + h.hlen, len - h.hlen, &ids);
 	ip4 = pkt + h.hlen - IP4_HDR_LEN;
-	xlat64_ip4_hdr(ctx, &h, src, dst, (uint8_t)(pkt[7] - 1), tot, ip4);
+	xlat64_ip4_hdr(ctx, &h, ids.src, ids.dst, (uint8_t)(pkt[7] - 1), tot, ip4);
 	out->pkt[out->n++] = (struct xlat_pkt){ ip4, tot };
 	xlat_count(ctx, STAT_TRANSLATED64);
 	return XLAT_EMIT;

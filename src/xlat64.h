@@ -43,15 +43,36 @@ enum stat_id xlat64_parse(const uint8_t *p, uint32_t len, struct xlat64_v6 *h);
 void xlat64_ip4_hdr(struct xlat_ctx *ctx, const struct xlat64_v6 *h, struct in_addr src, struct in_addr dst,
 		    uint8_t ttl, uint32_t tot_len, uint8_t *out);
 
-/* RFC 7915 §5.5 and §5.2: fix the L4 header at l4 (avail bytes, writable) of h's first fragment for the new
- * addresses: TCP/UDP checksums lose the IPv6 pseudo-header and gain the IPv4 one, ICMPv6 echo becomes ICMPv4
- * echo. Incremental (RFC 1624), so a wrong checksum stays exactly as wrong; fields beyond avail are left
- * alone. Returns false for an ICMPv6 type that is not echo. */
-bool xlat64_l4(const struct xlat64_v6 *h, uint8_t *l4, uint32_t avail, struct in_addr src, struct in_addr dst);
+/* What a translated IPv4 header and its L4 header carry. */
+struct xlat64_ids {
+	struct in_addr src, dst;
+	bool stateful;		/* RFC 6146 §3.7: sport/dport (ICMP identifier: sport) replace the packet's */
+	uint16_t sport, dport;	/* host order */
+};
+
+/* Whose header is being translated: it decides the tuple's orientation and the mapping fallbacks. */
+enum xlat64_role {
+	XLAT64_PLAIN,		/* a packet that is not an ICMP error */
+	XLAT64_ERROR,		/* an ICMP error: a source that does not map takes an RFC 6791 address */
+	XLAT64_QUOTED,		/* the packet an ICMP error quotes: it travels the other way */
+};
+
+/* The single place the 6->4 direction decides addresses: from ctx->tuple in stateful NAT64 (the tuple reversed
+ * for a quoted packet, as it travels the other way), else mapped (RFC 7915 §5.1: destination first, then
+ * source). Returns 0 or the drop counter. */
+enum stat_id xlat64_ids(struct xlat_ctx *ctx, const struct xlat64_v6 *h, enum xlat64_role role,
+			struct xlat64_ids *ids);
+
+/* RFC 7915 §5.5 and §5.2: fix the L4 header at l4 (avail bytes, writable) of h's first fragment for ids:
+ * TCP/UDP checksums lose the IPv6 pseudo-header and gain the IPv4 one, ICMPv6 echo becomes ICMPv4 echo, and in
+ * stateful NAT64 the ports or the echo identifier are rewritten. Incremental (RFC 1624), so a wrong checksum
+ * stays exactly as wrong; fields beyond avail are left alone. Returns false for an ICMPv6 type that is not
+ * echo. */
+bool xlat64_l4(const struct xlat64_v6 *h, uint8_t *l4, uint32_t avail, const struct xlat64_ids *ids);
 
 /* RFC 7915 §5.2/§5.3: the ICMPv6 error in h (whole, unfragmented, ICMP header present, hop limit checked)
- * whose outer addresses map to src/dst becomes an ICMPv4 error built in ctx->scratch. */
-enum xlat_verdict xlat64_icmp_error(struct xlat_ctx *ctx, const struct xlat64_v6 *h, struct in_addr src,
-				    struct in_addr dst, struct xlat_out *out);
+ * whose outer header gets ids becomes an ICMPv4 error built in ctx->scratch. */
+enum xlat_verdict xlat64_icmp_error(struct xlat_ctx *ctx, const struct xlat64_v6 *h,
+				    const struct xlat64_ids *ids, struct xlat_out *out);
 
 #endif

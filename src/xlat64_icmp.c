@@ -1,7 +1,8 @@
 /*
  * ICMPv6 errors become ICMPv4 errors (RFC 7915 §5.2, §5.3). The packet they quote is translated too (its
- * addresses the other way round, its hop limit kept) and the whole message, RFC 4884 extension included,
- * is rebuilt in ctx->scratch within the 576 bytes an ICMPv4 error may take (RFC 1812 §4.3.2.3).
+ * addresses the other way round, in stateful NAT64 the tuple reversed, its hop limit kept) and the whole
+ * message, RFC 4884 extension included, is rebuilt in ctx->scratch within the 576 bytes an ICMPv4 error may
+ * take (RFC 1812 §4.3.2.3).
  */
 #include <arpa/inet.h>
 #include <string.h>
@@ -100,12 +101,10 @@ static enum stat_id map_type(const struct xlat_conf *c, const uint8_t *icmp6, ui
 }
 
 /* The packet the error quotes: its headers must be whole, its L4 header translatable, and it must be a first
- * fragment (later ones carry no L4 header to match). Maps its addresses the other way round. */
+ * fragment (later ones carry no L4 header to match). Its addresses (and identifiers) go the other way round. */
 static enum stat_id parse_inner(struct xlat_ctx *ctx, const uint8_t *p, uint32_t len, struct xlat64_v6 *in,
-				struct in_addr *src, struct in_addr *dst)
+				struct xlat64_ids *ids)
 {
-	struct in6_addr a;
-
 	if (xlat64_parse(p, len, in) || !xlat64_first_frag(in))
 		return STAT_DROP_ICMP_INNER;
 	if (in->proto == NH_ICMP6) {
@@ -114,13 +113,7 @@ static enum stat_id parse_inner(struct xlat_ctx *ctx, const uint8_t *p, uint32_t
 		if (p[in->hlen] < 128)
 			return STAT_DROP_ICMP_DOUBLE;
 	}
-	memcpy(&a, p + 8, 16);
-	if (xlat_map64(ctx, &a, src, false))
-		return STAT_DROP_ICMP_INNER;
-	memcpy(&a, p + 24, 16);
-	if (xlat_map64(ctx, &a, dst, true))
-		return STAT_DROP_ICMP_INNER;
-	return 0;
+	return xlat64_ids(ctx, in, XLAT64_QUOTED, ids) ? STAT_DROP_ICMP_INNER : 0;
 }
 
 /* RFC 4884 §4: how the translated quote and the extension share the 576 bytes. */
@@ -164,15 +157,15 @@ static bool csum_ok(const struct xlat64_v6 *h)
 	return csum_final(csum_add(csum_pseudo6(&s6, &d6, NH_ICMP6, len), h->p + h->hlen, len)) == 0;
 }
 
-enum xlat_verdict xlat64_icmp_error(struct xlat_ctx *ctx, const struct xlat64_v6 *h, struct in_addr src,
-				    struct in_addr dst, struct xlat_out *out)
+enum xlat_verdict xlat64_icmp_error(struct xlat_ctx *ctx, const struct xlat64_v6 *h,
+				    const struct xlat64_ids *ids, struct xlat_out *out)
 {
 	const uint8_t *icmp6 = h->p + h->hlen;
 	const uint8_t *quote = icmp6 + ICMP_HDR_LEN;
 	uint32_t avail = h->len - h->hlen - ICMP_HDR_LEN;	/* everything after the ICMPv6 header */
 	uint32_t qlen = avail, inner_tot, total;
 	struct xlat64_v6 in;
-	struct in_addr isrc, idst;
+	struct xlat64_ids iids;
 	struct layout l;
 	uint8_t *p = ctx->scratch, *icmp4 = p + IP4_HDR_LEN, *inner = icmp4 + ICMP_HDR_LEN;
 	enum stat_id st;
@@ -189,25 +182,25 @@ enum xlat_verdict xlat64_icmp_error(struct xlat_ctx *ctx, const struct xlat64_v6
 		if (qlen > avail)
 			return xlat_drop(ctx, STAT_DROP_ICMP_INNER);
 	}
-	st = parse_inner(ctx, quote, qlen, &in, &isrc, &idst);
+	st = parse_inner(ctx, quote, qlen, &in, &iids);
 	if (st)
 		return xlat_drop(ctx, st);
 
 	/* The quoted packet loses its extension headers and 20 bytes of fixed header. */
 	l = plan(qlen - in.hlen + IP4_HDR_LEN, avail - qlen);
 	memcpy(inner + IP4_HDR_LEN, quote + in.hlen, l.body - IP4_HDR_LEN);
-	if (!xlat64_l4(&in, inner + IP4_HDR_LEN, l.body - IP4_HDR_LEN, isrc, idst))
+	if (!xlat64_l4(&in, inner + IP4_HDR_LEN, l.body - IP4_HDR_LEN, &iids))
 		return xlat_drop(ctx, STAT_DROP_ICMP_INNER);
 	/* Its Total Length describes the original, not the quote. */
 	inner_tot = IP6_HDR_LEN + in.plen - in.hlen + IP4_HDR_LEN;
-	xlat64_ip4_hdr(ctx, &in, isrc, idst, quote[7], inner_tot < 65535 ? inner_tot : 65535, inner);
+	xlat64_ip4_hdr(ctx, &in, iids.src, iids.dst, quote[7], inner_tot < 65535 ? inner_tot : 65535, inner);
 	memset(inner + l.body, 0, l.pad);
 	memcpy(inner + l.body + l.pad, quote + qlen, l.ext);
 	icmp4[5] = l.length;
 
 	total = OUTER_LEN + l.body + l.pad + l.ext;
 	xlat_wr16(icmp4 + 2, csum_final(csum_add(0, icmp4, total - IP4_HDR_LEN)));
-	xlat64_ip4_hdr(ctx, h, src, dst, (uint8_t)(h->p[7] - 1), total, p);
+	xlat64_ip4_hdr(ctx, h, ids->src, ids->dst, (uint8_t)(h->p[7] - 1), total, p);
 	out->pkt[out->n++] = (struct xlat_pkt){ p, total };
 	xlat_count(ctx, STAT_TRANSLATED64);
 	return XLAT_EMIT;
