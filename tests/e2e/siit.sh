@@ -1,0 +1,297 @@
+#!/bin/bash
+# tests/e2e/siit.sh - xlat64 in SIIT mode between an IPv6-only and an IPv4-only network namespace, with
+# real clients and servers. Run as root: `make e2e` or `bash tests/e2e/siit.sh`.
+# XLAT64=build/xlat64-san selects the sanitizer build (default build/xlat64). Prints PASS/FAIL per check.
+#
+#  client ns (IPv6 only)     xlat ns (router + xlat64)                   server ns (IPv4 only)
+# +--------------------+    +-----------------------------------------+    +----------------------+
+# | c0 2001:db8:1::2/64+----+ x6 2001:db8:1::1/64                     |    |                      |
+# |  (192.0.2.2 to the |veth|    route 2001:db8:1::/64 mtu 1280   (a) |veth|                      |
+# |  IPv4 side, EAMT)  |    | x4 198.51.100.1/24 ---------------------+----+ s0 198.51.100.2/24   |
+# | default via        |    |    route 198.51.100.0/24 mtu 1400   (a) |    | route 192.0.2.0/24   |
+# |   2001:db8:1::1    |    | TUN x64e0 = xlat64:                     |    |   via 198.51.100.1   |
+# +--------------------+    |   pool6 2001:db8:64::/96                |    +----------------------+
+#                           |   eamt 192.0.2.0/24 2001:db8:1::/120    |
+#                           |   route4 192.0.2.0/24                   |
+#                           +-----------------------------------------+
+# The client reaches the server as 2001:db8:64::198.51.100.2 (RFC 6052 pool6); the server reaches the
+# client as 192.0.2.2 (RFC 7757 EAMT).
+# (a) The endpoints' links are 1500 bytes, so their TCP MSS hides nothing, but the xlat box's routes
+#     onward are narrower: every large translated packet meets a kernel that answers Packet Too Big /
+#     Fragmentation Needed, which must come back through the translator (RFC 7915 §4.2, §5.2) for TCP
+#     to finish, in both directions.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+XLAT64=${XLAT64:-build/xlat64}
+PY=/usr/bin/python3
+E2E=tests/e2e
+
+if [ "$(id -u)" != 0 ]; then echo "SKIP e2e/siit: needs root (network namespaces)"; exit 0; fi
+if [ ! -c /dev/net/tun ]; then echo "SKIP e2e/siit: no /dev/net/tun"; exit 0; fi
+
+NS_C=x64e-$$-c; NS_X=x64e-$$-x; NS_S=x64e-$$-s
+C6=2001:db8:1::2; X6=2001:db8:1::1; C4=192.0.2.2	# C4: the client as the IPv4 side sees it
+X4=198.51.100.1; S4=198.51.100.2; T6=2001:db8:64::198.51.100.2	# T6: the server as the client sees it
+T6N=2001:db8:64::c633:6402	# T6 as traceroute -n prints it
+OWN4=203.0.113.1; OWN6=2001:db8:ffff::1; TUN=x64e0
+W=$(mktemp -d /tmp/x64e.XXXXXX)
+LOG=$W/log; XLOG=$W/xlat64.stderr
+PIDS=(); XPID=
+npass=0; nfail=0
+
+cleanup() {
+	local p ns
+	for p in "${PIDS[@]}" $XPID; do kill "$p" 2>/dev/null; done
+	for ns in $NS_C $NS_X $NS_S; do
+		# whatever is still running in our own namespaces was started by this script
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ $nfail -gt 0 ] || [ "${KEEP_LOG:-0}" = 1 ]; then
+		echo "# logs kept in $W"
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+nsc() { ip netns exec "$NS_C" "$@"; }
+nsx() { ip netns exec "$NS_X" "$@"; }
+nss() { ip netns exec "$NS_S" "$@"; }
+
+# check NAME FUNCTION ARGS...: the function's output goes to the log. It fails if it returns non-zero or
+# calls fail (which keeps the first reason in $why), so a function can go on and log more after a failure.
+check() {
+	local name=$1; shift
+	why=
+	echo "### $name" >> "$LOG"
+	if "$@" >> "$LOG" 2>&1 && [ -z "$why" ]; then
+		echo "PASS $name"; npass=$((npass + 1))
+	else
+		echo "FAIL $name: ${why:-see $LOG}"; nfail=$((nfail + 1))
+	fi
+}
+fail() { [ -n "$why" ] || why=$*; return 1; }
+# spawn NS CMD...: start a server in a namespace, remember its pid (ip netns exec execs, so $! is the server).
+spawn() { local ns=$1; shift; ip netns exec "$ns" "$@" >> "$LOG" 2>&1 & PIDS+=($!); }
+
+topology() {
+	local ns
+	for ns in $NS_C $NS_X $NS_S; do
+		ip netns add "$ns" || return 1
+		ip -n "$ns" link set lo up
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
+	done
+	nss sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	nsx sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+	ip -n $NS_C link add c0 type veth peer name x6 netns $NS_X || return 1
+	ip -n $NS_X link add x4 type veth peer name s0 netns $NS_S || return 1
+
+	ip -n $NS_C addr add $C6/64 dev c0 nodad
+	ip -n $NS_C link set c0 up
+	ip -n $NS_C -6 route add default via $X6 dev c0
+
+	ip -n $NS_X addr add $X6/64 dev x6 nodad noprefixroute
+	ip -n $NS_X addr add $X4/24 dev x4 noprefixroute
+	ip -n $NS_X link set x6 up
+	ip -n $NS_X link set x4 up
+	ip -n $NS_X -6 route add 2001:db8:1::/64 dev x6 mtu 1280
+	ip -n $NS_X route add 198.51.100.0/24 dev x4 src $X4 mtu 1400
+
+	ip -n $NS_S addr add $S4/24 dev s0
+	ip -n $NS_S link set s0 up
+	ip -n $NS_S route add 192.0.2.0/24 via $X4 dev s0
+	# A veth's carrier comes up up to a second after "link set up" (link watch); wait for it, so that
+	# the first checks don't measure a retransmitted Neighbor Solicitation.
+	local _
+	for _ in $(seq 40); do
+		[ "$(oper $NS_C c0)$(oper $NS_X x6)$(oper $NS_X x4)$(oper $NS_S s0)" = UPUPUPUP ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+oper() { ip -n "$1" -br link show "$2" | awk '{ print $2 }'; }
+
+start_xlat() {
+	cat > "$W/xlat64.conf" <<-EOF
+	# e2e SIIT: the client's /120 is 192.0.2.0/24 for IPv4, every other IPv4 host is 2001:db8:64::/96
+	mode siit
+	device $TUN
+	queues 2
+	socket $W/xlat64.sock
+	pool6 2001:db8:64::/96
+	eamt 192.0.2.0/24 2001:db8:1::/120
+	route4 192.0.2.0/24
+	address4 $OWN4
+	address6 $OWN6
+	EOF
+	ip netns exec $NS_X "$XLAT64" run -f "$W/xlat64.conf" 2> "$XLOG" &
+	XPID=$!
+	local _
+	for _ in $(seq 100); do
+		kill -0 $XPID 2>/dev/null || break
+		ip -n $NS_X -6 route show 2001:db8:64::/96 2>/dev/null | grep -q "dev $TUN" &&
+			ip -n $NS_X route show 192.0.2.0/24 2>/dev/null | grep -q "dev $TUN" && return 0
+		sleep 0.05
+	done
+	sed 's/^/# /' "$XLOG"
+	return 1
+}
+
+servers() {
+	mkdir -p "$W/www"
+	echo "hello from the IPv4-only server" > "$W/www/hello.txt"
+	head -c $((2 * 1024 * 1024)) /dev/urandom > "$W/www/big.bin"
+	spawn $NS_S $PY -m http.server --bind $S4 --directory "$W/www" 8080
+	spawn $NS_S $PY $E2E/peer.py udp-echo-server $S4 7777
+	spawn $NS_C $PY $E2E/peer.py udp-echo-server :: 7777
+	spawn $NS_S $PY $E2E/peer.py tcp-sink $S4 9001
+	local _
+	for _ in $(seq 100); do
+		nss ss -Hltn 'sport = :8080' | grep -q . && nss ss -Hltn 'sport = :9001' | grep -q . &&
+			nss ss -Hlun 'sport = :7777' | grep -q . && nsc ss -Hlun 'sport = :7777' | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# --- checks -------------------------------------------------------------------------------------------
+ping_6to4() { nsc ping -6 -c 3 -i 0.2 -W 2 $T6 || fail "no echo reply from $T6"; }
+ping_4to6() { nss ping -4 -c 3 -i 0.2 -W 2 $C4 || fail "no echo reply from $C4"; }
+
+tcp_curl() {
+	local got
+	got=$(nsc curl -g -sS --max-time 5 "http://[$T6]:8080/hello.txt") || fail "curl http://[$T6]:8080/ failed"
+	[ "$got" = "hello from the IPv4-only server" ] || fail "content differs: '$got'"
+}
+
+udp_6to4() { nsc $PY $E2E/peer.py udp-echo $T6 7777 200 || fail "$(tail -n 1 "$LOG")"; }
+udp_4to6() { nss $PY $E2E/peer.py udp-echo $C4 7777 200 || fail "$(tail -n 1 "$LOG")"; }
+
+# Hops: the xlat box's kernel, then xlat64 itself (a router: RFC 7915 §5.1 decrements the hop limit and
+# answers Time Exceeded from address6), then the server's Port Unreachable translated back to ICMPv6.
+trace6() {
+	local out
+	out=$(nsc traceroute -6 -n -q 1 -w 1 -m 8 $T6 2>&1); echo "$out"
+	echo "$out" | tail -n 1 | grep -qw -- "$T6N" || fail "last hop is not $T6: $(echo "$out" | tail -n 1)"
+	echo "$out" | grep -qw -- "$OWN6" || fail "no hop from the translator ($OWN6)"
+}
+
+# The same from the IPv4 side: the translator's Time Exceeded comes from address4 (RFC 7915 §4.1), the
+# client's Port Unreachable is translated to ICMPv4.
+trace4() {
+	local out
+	out=$(nss traceroute -4 -n -q 1 -w 1 -m 8 $C4 2>&1); echo "$out"
+	echo "$out" | tail -n 1 | grep -qw -- "$C4" || fail "last hop is not $C4: $(echo "$out" | tail -n 1)"
+	echo "$out" | grep -qw -- "$OWN4" || fail "no hop from the translator ($OWN4)"
+}
+
+# IPv4 -> IPv6 bulk data: the server's 1480-byte DF packets become 1500-byte IPv6 ones that the xlat box
+# cannot forward (mtu 1280): its ICMPv6 Packet Too Big must reach the server as Fragmentation Needed.
+pmtud_download() {
+	local ok=yes mtu
+	nsc curl -g -sS --max-time 15 -o "$W/big.got" "http://[$T6]:8080/big.bin" || ok=no
+	mtu=$(nss ip route get $C4 | grep -o 'mtu [0-9]*'); echo "server's path MTU to $C4: ${mtu:-none}"
+	[ "$mtu" = "mtu 1260" ] ||
+		fail "the server did not learn path MTU 1260 to $C4 (${mtu:-none}; download completed: $ok)"
+	[ $ok = yes ] || fail "curl of 2 MiB failed"
+	cmp "$W/big.got" "$W/www/big.bin" || fail "2 MiB download: content differs"
+}
+# IPv6 -> IPv4 bulk data: the client's 1500-byte packets become 1480-byte IPv4 ones (DF set, RFC 7915
+# §5.1) that meet the mtu 1400 route: Fragmentation Needed must reach the client as Packet Too Big.
+pmtud_upload() {
+	local ok=yes mtu err
+	err=$(nsc $PY $E2E/peer.py tcp-upload $T6 9001 $((2 * 1024 * 1024)) 2>&1) || ok=no
+	echo "$err"
+	mtu=$(nsc ip -6 route get $T6 | grep -o 'mtu [0-9]*'); echo "client's path MTU to $T6: ${mtu:-none}"
+	[ "$mtu" = "mtu 1420" ] ||
+		fail "the client did not learn path MTU 1420 to $T6 (${mtu:-none}; upload completed: $ok)"
+	[ $ok = yes ] || fail "2 MiB upload: $err"
+}
+
+# An IPv4 datagram with DF clear, fragmented by the sender; every fragment is translated on its own (and
+# split again to fit 1280, RFC 7915 §4 / lowest-ipv6-mtu); the client must reassemble the whole.
+frag_4to6() {
+	local p
+	nsc $PY $E2E/peer.py udp-recv :: 9999 3000 5 > "$W/recv.out" 2>&1 &
+	p=$!
+	for _ in $(seq 50); do grep -q ready "$W/recv.out" && break; sleep 0.05; done
+	nss $PY $E2E/peer.py udp-send-nodf $C4 9999 3000
+	wait $p || fail "$(tail -n 1 "$W/recv.out")"
+	cat "$W/recv.out"
+}
+frag_6to4() { nsc $PY $E2E/peer.py udp-echo $T6 7777 3000 || fail "$(tail -n 1 "$LOG")"; }
+
+bad_input() {
+	local mx6 mx4
+	mx6=$(nsx cat /sys/class/net/x6/address); mx4=$(nsx cat /sys/class/net/x4/address)
+	nsx $PY $E2E/badpkt.py $TUN - $C6 $T6 $S4 $C4 46 || fail "badpkt.py on the TUN: $(tail -n 1 "$LOG")"
+	nsc $PY $E2E/badpkt.py c0 "$mx6" $C6 $T6 $S4 $C4 6 || fail "badpkt.py in the client: $(tail -n 1 "$LOG")"
+	nss $PY $E2E/badpkt.py s0 "$mx4" $C6 $T6 $S4 $C4 4 || fail "badpkt.py in the server: $(tail -n 1 "$LOG")"
+	kill -0 $XPID 2>/dev/null || fail "xlat64 died"
+	nsc ping -6 -c 2 -i 0.2 -W 2 $T6 || fail "xlat64 alive but ping 6->4 fails afterwards"
+	nss ping -4 -c 2 -i 0.2 -W 2 $C4 || fail "xlat64 alive but ping 4->6 fails afterwards"
+}
+
+stop_xlat() {
+	local t0 rc _
+	t0=$(date +%s%N)
+	if ! kill -TERM $XPID; then
+		wait $XPID; rc=$?; XPID=
+		fail "xlat64 had already exited (status $rc)"; return 1
+	fi
+	for _ in $(seq 40); do kill -0 $XPID 2>/dev/null || break; sleep 0.05; done
+	kill -0 $XPID 2>/dev/null && { kill -9 $XPID; fail "still running 2 s after SIGTERM"; return 1; }
+	wait $XPID; rc=$?; XPID=
+	echo "exit status $rc after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+	[ $rc = 0 ] || fail "exit status $rc after SIGTERM"
+	! ip -n $NS_X link show $TUN 2>/dev/null || fail "$TUN still exists"
+}
+
+# The counters printed on exit: some drop counter must have moved after the bad input.
+drop_counters() {
+	grep -iE '(^|[[:space:]])drop_[a-z0-9_]*[[:space:]:=]+[0-9]' "$XLOG" ||
+		fail "no drop counters in xlat64's exit output"
+	grep -qiE '(^|[[:space:]])drop_[a-z0-9_]*[[:space:]:=]+[1-9]' "$XLOG" || fail "every drop counter is 0"
+}
+
+sanitizers() {
+	! grep -E 'Sanitizer|runtime error:' "$XLOG" || fail "sanitizer report in $XLOG"
+}
+
+# --- run ------------------------------------------------------------------------------------------------
+[ -x "$XLAT64" ] || { echo "FAIL e2e/siit/start: $XLAT64 missing (make build/xlat64)"; exit 1; }
+[ -x $PY ] || { echo "FAIL e2e/siit/start: $PY missing"; exit 1; }
+topology >> "$LOG" 2>&1 || { echo "FAIL e2e/siit/start: topology setup failed"; nfail=1; exit 1; }
+if ! start_xlat >> "$LOG" 2>&1; then
+	echo "FAIL e2e/siit/start: xlat64 did not come up: $(tail -n 1 "$XLOG")"; nfail=1; exit 1
+fi
+servers || { echo "FAIL e2e/siit/start: servers did not start"; nfail=1; exit 1; }
+
+check e2e/siit/ping-6to4 ping_6to4
+check e2e/siit/ping-4to6 ping_4to6
+check e2e/siit/tcp-curl tcp_curl
+check e2e/siit/udp-6to4 udp_6to4
+check e2e/siit/udp-4to6 udp_4to6
+check e2e/siit/traceroute6 trace6
+check e2e/siit/traceroute4 trace4
+# upload first: once the server has learned MTU 1260 toward the client, it advertises an MSS that
+# would keep the client's segments small enough never to need the 6->4 path MTU discovery
+check e2e/siit/pmtud-6to4-upload pmtud_upload
+check e2e/siit/pmtud-4to6-download pmtud_download
+check e2e/siit/frag-4to6 frag_4to6
+check e2e/siit/frag-6to4 frag_6to4
+check e2e/siit/bad-input bad_input
+check e2e/siit/shutdown stop_xlat
+check e2e/siit/drop-counters drop_counters
+check e2e/siit/sanitizers sanitizers
+
+if [ $nfail -gt 0 ]; then
+	echo "# ---- log ($LOG) ----"; tail -n 60 "$LOG" | sed 's/^/# /'
+	echo "# ---- xlat64 stderr ----"; tail -n 40 "$XLOG" | sed 's/^/# /'
+fi
+echo "# e2e/siit: $npass passed, $nfail failed"
+[ $nfail -eq 0 ]
