@@ -35,6 +35,23 @@ uint64_t xlat_rand(struct xlat_ctx *ctx)
 	return x * 0x2545f4914f6cdd1dull;
 }
 
+uint32_t xlat_wire_len(const struct xlat_ctx *ctx, uint32_t len, uint32_t l3len, uint8_t proto, const uint8_t *l4,
+		       uint32_t l4avail)
+{
+	uint32_t l4hdr, seg;
+
+	if (!ctx->gso_size)
+		return len;
+	if (proto == IPPROTO_TCP && l4avail >= 13)
+		l4hdr = (l4[12] >> 4) * 4u;
+	else if (proto == IPPROTO_UDP)
+		l4hdr = 8;
+	else
+		return len;
+	seg = l3len + l4hdr + ctx->gso_size;
+	return seg < len ? seg : len;
+}
+
 /* RFC 6052 §3.1: with the well-known prefix only global IPv4 addresses may be embedded. */
 static bool nonglobal_refused(const struct xlat_conf *c, struct in_addr a)
 {

@@ -85,6 +85,8 @@ struct xlat_ctx {
 	uint64_t rng;		/* xorshift state: IPv4 IDs, RFC 6791 picks; never 0 */
 	uint64_t now;		/* monotonic ms; unused by SIIT, kept for the NAT64 pipeline */
 	uint8_t *scratch;	/* XLAT_SCRATCH_SIZE bytes for slow-path output */
+	uint16_t gso_size;	/* non-zero: a GSO super-packet (virtio_net_hdr) of TCP/UDP segments carrying
+				 * gso_size payload bytes each; size rules apply per segment */
 	bool hairpin;		/* set by xlat_packet() during the 4->6 pass of a hairpinned packet: the
 				 * TTL is not decremented again and sources map with pool6 (RFC 7757 app. B) */
 };

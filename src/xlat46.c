@@ -255,7 +255,7 @@ static enum xlat_verdict translate(struct xlat_ctx *ctx, uint8_t *pkt, const str
 				   struct xlat_out *out)
 {
 	const struct xlat_conf *c = ctx->conf;
-	uint32_t l4len = h->tot - h->hlen, mpl, out_len;
+	uint32_t l4len = h->tot - h->hlen, mpl, out_len, wire;
 	bool first = !(h->frag & IP4_OFFSET), frag_hdr = xlat46_is_fragment(h);
 	uint8_t *l4 = pkt + h->hlen, hdr6[IP6_HDR_LEN + FRAG_HDR_LEN];
 	struct xlat46_ids ids;
@@ -271,7 +271,8 @@ static enum xlat_verdict translate(struct xlat_ctx *ctx, uint8_t *pkt, const str
 	/* RFC 7915 §4.1: DF set and too big for the next hop -> Fragmentation Needed with the IPv4-equivalent
 	 * MTU (at least 576, as Jool), DF clear -> fragment to lowest-ipv6-mtu. RFC 8200 §5: never below 1280. */
 	out_len = IP6_HDR_LEN + (frag_hdr ? FRAG_HDR_LEN : 0) + l4len;
-	if ((h->frag & IP4_DF) && out_len > c->mtu6)
+	wire = xlat_wire_len(ctx, out_len, out_len - l4len, h->proto, l4, l4len);
+	if ((h->frag & IP4_DF) && wire > c->mtu6)
 		return reject(ctx, h, STAT_DROP_TOO_BIG, 3, 4, c->mtu6 > 596 ? c->mtu6 - 20 : 576, out);
 	mpl = c->mtu6 < c->lowest_ipv6_mtu ? c->mtu6 : c->lowest_ipv6_mtu;
 	if (mpl < 1280)
@@ -288,7 +289,7 @@ static enum xlat_verdict translate(struct xlat_ctx *ctx, uint8_t *pkt, const str
 	if (zero_udp)
 		udp_csum(h, l4, &ids);
 
-	if (!(h->frag & IP4_DF) && out_len > mpl) {
+	if (!(h->frag & IP4_DF) && wire > mpl) {
 		xlat46_ip6_hdr(c, h, &ids.src, &ids.dst, h->ttl - !ctx->hairpin, 0, true, hdr6);
 		return fragment(ctx, h, hdr6, mpl, out);
 	}

@@ -26,9 +26,14 @@
 #define DF_THRESHOLD 1260
 #define IPV6_MIN_MTU 1280
 
-static bool df(const struct xlat64_v6 *h, uint32_t tot_len)
+static uint32_t wire_len(const struct xlat_ctx *ctx, const struct xlat64_v6 *h, uint32_t tot_len)
 {
-	return !h->frag && tot_len > DF_THRESHOLD;
+	return xlat_wire_len(ctx, tot_len, IP4_HDR_LEN, h->proto, h->p + h->hlen, h->len - h->hlen);
+}
+
+static bool df(const struct xlat_ctx *ctx, const struct xlat64_v6 *h, uint32_t tot_len)
+{
+	return !h->frag && wire_len(ctx, h, tot_len) > DF_THRESHOLD;
 }
 
 enum stat_id xlat64_parse(const uint8_t *p, uint32_t len, struct xlat64_v6 *h)
@@ -99,7 +104,7 @@ void xlat64_ip4_hdr(struct xlat_ctx *ctx, const struct xlat64_v6 *h, struct in_a
 		frag = (uint16_t)((h->mf ? IP4_MF : 0) | h->frag_off);
 	} else {
 		id = (uint16_t)xlat_rand(ctx);
-		frag = df(h, tot_len) ? IP4_DF : 0;
+		frag = df(ctx, h, tot_len) ? IP4_DF : 0;
 	}
 	out[0] = 0x45;
 	out[1] = tos;
@@ -242,7 +247,7 @@ static bool too_big(struct xlat_ctx *ctx, const struct xlat64_v6 *h, uint32_t to
 {
 	uint32_t mtu = ctx->conf->mtu4 < 65535 ? ctx->conf->mtu4 : 65535;
 
-	if (tot <= mtu || !(df(h, tot) || (h->frag && mtu + 20 >= IPV6_MIN_MTU)))
+	if (wire_len(ctx, h, tot) <= mtu || !(df(ctx, h, tot) || (h->frag && mtu + 20 >= IPV6_MIN_MTU)))
 		return false;
 	if (xlat64_first_frag(h))
 		*v = reply(ctx, h->p, h->len, ICMP6_PKT_TOO_BIG, 0,

@@ -30,6 +30,11 @@ static inline void xlat_wr16(uint8_t *p, uint32_t v)
 enum xlat_verdict xlat_drop(struct xlat_ctx *ctx, enum stat_id id);
 static inline void xlat_count(struct xlat_ctx *ctx, enum stat_id id) { ctx->stats->c[id]++; }
 
+/* RFC 7915's size rules (DF, fragmentation, next-hop MTU) are about packets on the wire. A GSO super-packet
+ * (ctx->gso_size) leaves as segments of l3len + L4 header + gso_size bytes, so one segment is measured. */
+uint32_t xlat_wire_len(const struct xlat_ctx *ctx, uint32_t len, uint32_t l3len, uint8_t proto, const uint8_t *l4,
+		       uint32_t l4avail);
+
 /* Next pseudo-random value (xorshift64*): IPv4 IDs of unfragmented 6->4 packets, RFC 6791 picks. */
 uint64_t xlat_rand(struct xlat_ctx *ctx);
 
