@@ -40,6 +40,7 @@
 	X(DROP_HAIRPIN_LOOP, "packet would be hairpinned a second time") \
 	X(DROP_NO_ROOM, "output does not fit the buffer (too many fragments)") \
 	X(DROP_BAD_VERSION, "neither IPv4 nor IPv6") \
+	X(DROP_MULTICAST, "multicast or broadcast destination, e.g. the kernel's own MLD reports on the device; not translated") \
 	X(DROP_ICMP_ERR_RATE, "translator-generated ICMP error suppressed (to a multicast/unspecified address or from an ICMP error)") \
 	X(DROP_TUN_WRITE, "write to the TUN device failed")
 

@@ -161,10 +161,14 @@ enum xlat_verdict xlat_packet(struct xlat_ctx *ctx, uint8_t *pkt, uint32_t len, 
 	switch (pkt[0] >> 4) {
 	case 6:
 		xlat_count(ctx, STAT_RECEIVED6);
+		if (len >= 40 && pkt[24] == 0xff)
+			return xlat_drop(ctx, STAT_DROP_MULTICAST);
 		v = xlat64_packet(ctx, pkt, len, out);
 		return v == XLAT_EMIT ? hairpin(ctx, out) : v;
 	case 4:
 		xlat_count(ctx, STAT_RECEIVED4);
+		if (len >= 20 && pkt[16] >= 224)
+			return xlat_drop(ctx, STAT_DROP_MULTICAST);
 		return xlat46_packet(ctx, pkt, len, out);
 	default:
 		return xlat_drop(ctx, STAT_DROP_BAD_VERSION);

@@ -183,3 +183,26 @@ TEST(random_mutations_never_crash)
 		CHECK(!*failed);
 	}
 }
+
+TEST(multicast_is_counted_not_translated)
+{
+	static struct stats st;
+	struct xlat_ctx ctx = { .conf = &conf, .stats = &st, .rng = 7, .scratch = scratch };
+	static uint8_t pkt[XLAT_HEADROOM + 1600 + XLAT_TAILROOM];
+	uint8_t buf[1600];
+	struct xlat_out out;
+	size_t n;
+
+	setup();
+	n = seed(0, buf);	/* IPv6 UDP, then aimed at ff02::16 as the kernel's MLD reports are */
+	memset(buf + 24, 0, 16);
+	buf[24] = 0xff, buf[25] = 0x02, buf[39] = 0x16;
+	memcpy(pkt + XLAT_HEADROOM, buf, n);
+	CHECK_EQ(xlat_packet(&ctx, pkt + XLAT_HEADROOM, (uint32_t)n, &out), XLAT_DROP);
+	CHECK_EQ(st.c[STAT_DROP_MULTICAST], 1);
+	n = seed(4, buf);	/* IPv4 UDP to 224.0.0.1 */
+	buf[16] = 224, buf[17] = 0, buf[18] = 0, buf[19] = 1;
+	memcpy(pkt + XLAT_HEADROOM, buf, n);
+	CHECK_EQ(xlat_packet(&ctx, pkt + XLAT_HEADROOM, (uint32_t)n, &out), XLAT_DROP);
+	CHECK_EQ(st.c[STAT_DROP_MULTICAST], 2);
+}
