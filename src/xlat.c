@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "csum.h"
+
 #include "xlat_internal.h"
 
 /* RFC 1191 §7 table of MTU plateaus, as Jool uses them. */
@@ -50,6 +52,27 @@ uint32_t xlat_wire_len(const struct xlat_ctx *ctx, uint32_t len, uint32_t l3len,
 		return len;
 	seg = l3len + l4hdr + ctx->gso_size;
 	return seg < len ? seg : len;
+}
+
+void xlat_l4_ports(uint8_t proto, uint8_t *l4, uint32_t avail, uint32_t old, uint32_t new, bool stateful,
+		   uint16_t sport, uint16_t dport)
+{
+	uint32_t at = proto == IPPROTO_TCP ? 16 : 6;
+	uint16_t check;
+
+	if (stateful && avail >= 4) {
+		xlat_take16(l4, sport, &old, &new);
+		xlat_take16(l4 + 2, dport, &old, &new);
+	}
+	if (avail < at + 2)
+		return;
+	check = xlat_rd16(l4 + at);
+	if (proto == IPPROTO_UDP && check == 0)
+		return;
+	check = csum_adjust(check, old, new);
+	if (proto == IPPROTO_UDP && check == 0)
+		check = 0xffff;
+	xlat_wr16(l4 + at, check);
 }
 
 /* RFC 6052 §3.1: with the well-known prefix only global IPv4 addresses may be embedded. */

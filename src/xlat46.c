@@ -71,13 +71,6 @@ uint32_t xlat46_ip6_hdr(const struct xlat_conf *c, const struct xlat46_v4 *h, co
 
 /* RFC 6146 §3.7: a port or ICMP identifier of the outgoing tuple replaces the packet's at p; old and new gain
  * what the checksum loses and gains. */
-static void take16(uint8_t *p, uint16_t v, uint32_t *old, uint32_t *new)
-{
-	*old += xlat_rd16(p);
-	*new += v;
-	xlat_wr16(p, v);
-}
-
 /* RFC 7915 §4.2: Echo 8 -> 128, Echo Reply 0 -> 129, code 0; ICMPv6 adds a pseudo-header. The identifier is
  * kept unless stateful NAT64 maps it. */
 static bool icmp_echo(const struct xlat46_v4 *h, uint8_t *icmp, uint32_t avail, const struct xlat46_ids *ids)
@@ -91,46 +84,25 @@ static bool icmp_echo(const struct xlat46_v4 *h, uint8_t *icmp, uint32_t avail, 
 	icmp[1] = 0;
 	new = csum_pseudo6(&ids->src, &ids->dst, IPPROTO_ICMPV6, h->tot - h->hlen) + xlat_rd16(icmp);
 	if (ids->stateful && avail >= 6)
-		take16(icmp + 4, ids->sport, &old, &new);
+		xlat_take16(icmp + 4, ids->sport, &old, &new);
 	xlat_wr16(icmp + 2, csum_adjust(xlat_rd16(icmp + 2), old, new));
 	return true;
 }
 
 bool xlat46_l4(const struct xlat46_v4 *h, uint8_t *l4, uint32_t avail, const struct xlat46_ids *ids)
 {
-	uint32_t at, old, new;
-	uint16_t check;
-
 	switch (h->proto) {
 	case IPPROTO_TCP:
-		at = 16;
-		break;
 	case IPPROTO_UDP:
-		at = 6;
-		break;
+		xlat_l4_ports(h->proto, l4, avail, csum_pseudo4(h->src, h->dst, 0, 0),
+			      csum_pseudo6(&ids->src, &ids->dst, 0, 0), ids->stateful, ids->sport, ids->dport);
+		return true;
 	case IPPROTO_ICMP:
 		return icmp_echo(h, l4, avail, ids);
 	default:
 		/* RFC 7915 §4.5: other transports (DCCP, ...) are forwarded untouched. */
 		return true;
 	}
-	old = csum_pseudo4(h->src, h->dst, 0, 0);
-	new = csum_pseudo6(&ids->src, &ids->dst, 0, 0);
-	if (ids->stateful && avail >= 4) {
-		take16(l4, ids->sport, &old, &new);
-		take16(l4 + 2, ids->dport, &old, &new);
-	}
-	if (avail < at + 2)
-		return true;
-	check = xlat_rd16(l4 + at);
-	if (h->proto == IPPROTO_UDP && check == 0)
-		return true;
-	check = csum_adjust(check, old, new);
-	/* RFC 768: a computed zero UDP checksum is sent as all ones (zero means "no checksum"). */
-	if (h->proto == IPPROTO_UDP && check == 0)
-		check = 0xffff;
-	xlat_wr16(l4 + at, check);
-	return true;
 }
 
 /* An ICMP error from a router that neither the EAMT nor pool6 covers gets an RFC 6791 source (a traceroute hop

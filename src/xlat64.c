@@ -120,13 +120,6 @@ void xlat64_ip4_hdr(struct xlat_ctx *ctx, const struct xlat64_v6 *h, struct in_a
 
 /* RFC 6146 §3.7: a port or ICMP identifier of the outgoing tuple replaces the packet's at p; old and new gain
  * what the checksum loses and gains. */
-static void take16(uint8_t *p, uint16_t v, uint32_t *old, uint32_t *new)
-{
-	*old += xlat_rd16(p);
-	*new += v;
-	xlat_wr16(p, v);
-}
-
 /* RFC 7915 §5.2: echo keeps its identifier (unless stateful NAT64 maps it), sequence and data; the checksum
  * loses the ICMPv6 pseudo-header (ICMPv4 has none) and follows the type change. */
 static bool icmp_echo(const struct xlat64_v6 *h, uint8_t *icmp, uint32_t avail, const struct xlat64_ids *ids)
@@ -149,47 +142,26 @@ static bool icmp_echo(const struct xlat64_v6 *h, uint8_t *icmp, uint32_t avail, 
 	new = type * 256u;
 	icmp[0] = type;
 	if (ids->stateful)
-		take16(icmp + 4, ids->sport, &old, &new);
+		xlat_take16(icmp + 4, ids->sport, &old, &new);
 	xlat_wr16(icmp + 2, csum_adjust(xlat_rd16(icmp + 2), old, new));
 	return true;
 }
 
 bool xlat64_l4(const struct xlat64_v6 *h, uint8_t *l4, uint32_t avail, const struct xlat64_ids *ids)
 {
-	uint32_t at, old, new;
-	uint16_t check;
-
 	switch (h->proto) {
 	case NH_TCP:
-		at = 16;
-		break;
 	case NH_UDP:
-		at = 6;
-		break;
+		/* Lengths and protocol weigh the same in both pseudo-headers: only the addresses change. A zero
+		 * UDP checksum (RFC 6936 tunnels) means "none" in IPv4 as well, so it stays zero. */
+		xlat_l4_ports(h->proto, l4, avail, csum_add(0, h->p + 8, 32),
+			      csum_add(csum_add(0, &ids->src, 4), &ids->dst, 4), ids->stateful, ids->sport, ids->dport);
+		return true;
 	case NH_ICMP6:
 		return icmp_echo(h, l4, avail, ids);
 	default:
 		return true;	/* RFC 7915 §5.1: other protocols pass untouched (graybox fa) */
 	}
-	/* Lengths and protocol weigh the same in both pseudo-headers: only the addresses change. */
-	old = csum_add(0, h->p + 8, 32);
-	new = csum_add(csum_add(0, &ids->src, 4), &ids->dst, 4);
-	if (ids->stateful && avail >= 4) {
-		take16(l4, ids->sport, &old, &new);
-		take16(l4 + 2, ids->dport, &old, &new);
-	}
-	if (avail < at + 2)
-		return true;
-	check = xlat_rd16(l4 + at);
-	/* A zero UDP checksum (RFC 6936 tunnels) means "none" in IPv4 as well, so it stays zero; a computed
-	 * zero is sent as all ones (RFC 768). */
-	if (h->proto == NH_UDP && check == 0)
-		return true;
-	check = csum_adjust(check, old, new);
-	if (h->proto == NH_UDP && check == 0)
-		check = 0xffff;
-	xlat_wr16(l4 + at, check);
-	return true;
 }
 
 /* An error the translator answers with (RFC 7915 §5.1, §5.4): the drop is counted whether or not the error
