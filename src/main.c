@@ -103,10 +103,11 @@ static struct conf *load(const char *path)
 	return c;
 }
 
-static int cmd_run(int argc, char **argv)
+/* run and check both load a configuration, then act on it. */
+static int with_config(const char *cmd, int argc, char **argv, int (*act)(const struct conf *))
 {
 	int status = EXIT_USAGE;
-	const char *path = config_path("run", argc, argv, &status);
+	const char *path = config_path(cmd, argc, argv, &status);
 	struct conf *c;
 
 	if (!path)
@@ -114,24 +115,14 @@ static int cmd_run(int argc, char **argv)
 	c = load(path);
 	if (!c)
 		return EXIT_FAILURE;
-	status = daemon_run(c);
+	status = act(c);
 	free(c);
 	return status;
 }
 
-static int cmd_check(int argc, char **argv)
+static int print_config(const struct conf *c)
 {
-	int status = EXIT_USAGE;
-	const char *path = config_path("check", argc, argv, &status);
-	struct conf *c;
-
-	if (!path)
-		return status;
-	c = load(path);
-	if (!c)
-		return EXIT_FAILURE;
 	conf_print(stdout, c);
-	free(c);
 	return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
@@ -201,9 +192,9 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1);
+		return with_config("run", argc - 1, argv + 1, daemon_run);
 	if (!strcmp(cmd, "check"))
-		return cmd_check(argc - 1, argv + 1);
+		return with_config("check", argc - 1, argv + 1, print_config);
 	if (!strcmp(cmd, "map"))
 		return cmd_map(argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
