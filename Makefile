@@ -35,7 +35,7 @@ build/xlat64-san: $(TOBJ) build/tobj/main.o
 build/tobj/main.o: src/main.c $(wildcard src/*.h) | build/tobj
 	$(CC) $(XCFLAGS) -O1 -g $(SAN) -c -o $@ $<
 
-build/test/%: tests/unit/%.c tests/unit/harness.h $(TOBJ) | build/test
+build/test/%: tests/unit/%.c tests/unit/harness.h tests/unit/testpkt.h $(TOBJ) | build/test
 	$(CC) $(XCFLAGS) -Itests/unit -O1 -g $(SAN) -o $@ $< $(TOBJ) $(LDLIBS)
 build/test/vectors: tests/vectors/vectors.c $(TOBJ) | build/test
 	$(CC) $(XCFLAGS) -O1 -g $(SAN) -o $@ $< $(TOBJ) $(LDLIBS)
@@ -68,9 +68,9 @@ uninstall:
 # libFuzzer harnesses, one per parser (needs clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 30
 FUZZERS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
-build/fuzz/%: fuzz/%.c $(CORE_SRC) $(wildcard src/*.h)
+build/fuzz/%: fuzz/%.c $(CORE_SRC) $(wildcard src/*.h) tests/unit/testpkt.h
 	@mkdir -p build/fuzz
-	clang -std=gnu11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(CORE_SRC) $(LDLIBS)
+	clang -std=gnu11 -D_GNU_SOURCE -Isrc -Itests/unit -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(CORE_SRC) $(LDLIBS)
 fuzz: $(FUZZERS)
 	@for f in $(FUZZERS); do n=$$(basename $$f); c=fuzz/corpus/$${n#fuzz_}; mkdir -p build/fuzz/corpus-$$n; \
 		echo "== $$n ($(FUZZ_SECONDS) s)"; \

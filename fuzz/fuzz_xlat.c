@@ -1,7 +1,7 @@
 /* libFuzzer entry for the translation core: any bytes, as an IPv4 or IPv6 datagram. Build: make fuzz */
-#include <arpa/inet.h>
 #include <string.h>
 
+#include "testpkt.h"
 #include "xlat.h"
 
 static uint8_t scratch[XLAT_SCRATCH_SIZE];
@@ -13,26 +13,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct xlat_conf conf;
 	static int ready;
-	struct stats st = { 0 };
-	struct xlat_ctx ctx = { .conf = &conf, .stats = &st, .rng = 1, .scratch = scratch };
+	static const struct tp_conf siit = {
+		.pool6 = "2001:db8:64::/96", .eam6 = "2001:db8:1::/120", .eam4 = "192.0.2.0/24",
+		.own4 = "192.0.0.1", .own6 = "2001:db8:ffff::1", .mtu4 = 1400, .mtu6 = 1280,
+	};
+	struct stats st;
+	struct xlat_ctx ctx = tp_ctx(&conf, &st, scratch, 1);
 	struct xlat_out out;
 
 	if (!ready) {
-		const char *why;
-		struct prefix4 p4;
-		struct prefix6 p6;
-
-		xlat_conf_defaults(&conf);
-		conf.has_pool6 = true;
-		prefix6_parse("2001:db8:64::/96", &conf.pool6, &why);
-		prefix4_parse("192.0.2.0/24", &p4, &why);
-		prefix6_parse("2001:db8:1::/120", &p6, &why);
-		eamt_add(&conf.eamt, &p6, &p4, &why);
-		conf.has_own4 = conf.has_own6 = true;
-		inet_pton(AF_INET, "192.0.0.1", &conf.own4);
-		inet_pton(AF_INET6, "2001:db8:ffff::1", &conf.own6);
-		conf.mtu4 = 1400;
-		conf.mtu6 = 1280;
+		tp_conf_init(&conf, &siit);
 		ready = 1;
 	}
 	if (size > 65536)

@@ -3,11 +3,10 @@
  * kind are built here, then truncated at every length and mutated at random (deterministic seed), and each
  * result is fed to xlat_packet() under ASan/UBSan.
  */
-#include <arpa/inet.h>
 #include <stdlib.h>
 
-#include "csum.h"
 #include "harness.h"
+#include "testpkt.h"
 #include "xlat.h"
 
 static uint8_t scratch[XLAT_SCRATCH_SIZE];
@@ -15,29 +14,12 @@ static struct xlat_conf conf;
 
 static void setup(void)
 {
-	const char *why;
-	struct prefix4 p4;
-	struct prefix6 p6;
+	static const struct tp_conf siit = {
+		.pool6 = "2001:db8:64::/96", .eam6 = "2001:db8:1::/120", .eam4 = "192.0.2.0/24",
+		.own4 = "192.0.0.1", .own6 = "2001:db8:ffff::1", .mtu4 = 1500, .mtu6 = 1500,
+	};
 
-	xlat_conf_defaults(&conf);
-	conf.has_pool6 = true;
-	prefix6_parse("2001:db8:64::/96", &conf.pool6, &why);
-	prefix4_parse("192.0.2.0/24", &p4, &why);
-	prefix6_parse("2001:db8:1::/120", &p6, &why);
-	eamt_add(&conf.eamt, &p6, &p4, &why);
-	conf.has_own4 = conf.has_own6 = true;
-	inet_pton(AF_INET, "192.0.0.1", &conf.own4);
-	inet_pton(AF_INET6, "2001:db8:ffff::1", &conf.own6);
-	conf.mtu4 = conf.mtu6 = 1500;
-}
-
-static uint64_t drops(const struct stats *s)
-{
-	uint64_t n = 0;
-
-	for (int i = STAT_DROP_TRUNCATED; i < STAT_MAX; i++)
-		n += s->c[i];
-	return n;
+	tp_conf_init(&conf, &siit);
 }
 
 /* Seeds: IPv6 UDP, IPv6 with fragment + routing headers, ICMPv6 echo and error, IPv4 UDP, IPv4 fragment,
@@ -107,7 +89,7 @@ static size_t seed(int kind, uint8_t *p)
 	}
 	p[2] = (uint8_t)(n >> 8);
 	p[3] = (uint8_t)n;
-	*(uint16_t *)(p + 10) = htons(csum_ipv4_header(p, l4));
+	tp_ip4_csum(p);
 	return n;
 }
 
@@ -115,12 +97,12 @@ static void feed(struct xlat_ctx *ctx, uint8_t *buf, size_t len, int *failed)
 {
 	static uint8_t pkt[XLAT_HEADROOM + 1600 + XLAT_TAILROOM];
 	struct xlat_out out;
-	uint64_t before = drops(ctx->stats);
+	uint64_t before = tp_drops(ctx->stats);
 
 	memcpy(pkt + XLAT_HEADROOM, buf, len);
 	enum xlat_verdict v = xlat_packet(ctx, pkt + XLAT_HEADROOM, (uint32_t)len, &out);
 	if (v == XLAT_DROP) {
-		CHECK_EQ(drops(ctx->stats), before + 1);
+		CHECK_EQ(tp_drops(ctx->stats), before + 1);
 		return;
 	}
 	CHECK(out.n >= 1 && out.n <= XLAT_OUT_MAX);
@@ -133,7 +115,7 @@ static void feed(struct xlat_ctx *ctx, uint8_t *buf, size_t len, int *failed)
 TEST(seeds_translate)
 {
 	static struct stats st;
-	struct xlat_ctx ctx = { .conf = &conf, .stats = &st, .rng = 7, .scratch = scratch };
+	struct xlat_ctx ctx = tp_ctx(&conf, &st, scratch, 7);
 	uint8_t buf[1600];
 	struct xlat_out out;
 	static uint8_t pkt[XLAT_HEADROOM + 1600 + XLAT_TAILROOM];
@@ -151,7 +133,7 @@ TEST(seeds_translate)
 TEST(every_truncation_is_a_counted_drop_or_a_translation)
 {
 	static struct stats st;
-	struct xlat_ctx ctx = { .conf = &conf, .stats = &st, .rng = 7, .scratch = scratch };
+	struct xlat_ctx ctx = tp_ctx(&conf, &st, scratch, 7);
 	uint8_t buf[1600];
 
 	setup();
@@ -167,7 +149,7 @@ TEST(every_truncation_is_a_counted_drop_or_a_translation)
 TEST(random_mutations_never_crash)
 {
 	static struct stats st;
-	struct xlat_ctx ctx = { .conf = &conf, .stats = &st, .rng = 7, .scratch = scratch };
+	struct xlat_ctx ctx = tp_ctx(&conf, &st, scratch, 7);
 	uint8_t buf[1600];
 	srand(42);
 
@@ -187,7 +169,7 @@ TEST(random_mutations_never_crash)
 TEST(multicast_is_counted_not_translated)
 {
 	static struct stats st;
-	struct xlat_ctx ctx = { .conf = &conf, .stats = &st, .rng = 7, .scratch = scratch };
+	struct xlat_ctx ctx = tp_ctx(&conf, &st, scratch, 7);
 	static uint8_t pkt[XLAT_HEADROOM + 1600 + XLAT_TAILROOM];
 	uint8_t buf[1600];
 	struct xlat_out out;

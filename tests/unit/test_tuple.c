@@ -6,8 +6,8 @@
  */
 #include <arpa/inet.h>
 
-#include "csum.h"
 #include "harness.h"
+#include "testpkt.h"
 #include "xlat_internal.h"
 
 /* The flow: 2001:db8::5#2000 <-> BIB 192.0.2.2#61001 <-> 198.51.100.7#53 (64:ff9b::198.51.100.7). */
@@ -19,61 +19,21 @@
 #define PPORT 61001
 #define SPORT 53
 
-static uint8_t scratch[XLAT_SCRATCH_SIZE];
-static uint8_t buf[XLAT_HEADROOM + 4096 + XLAT_TAILROOM];
-static uint8_t *const pkt = buf + XLAT_HEADROOM;
-static struct xlat_conf conf;
-static struct stats st;
-static struct xlat_ctx ctx;
-static struct xlat_out out;
+TP_SUITE_STATE(4096);
 static struct xlat_tuple tuple;
 
 /* pool6 64:ff9b::/96 (non-global IPv4 allowed, for the documentation addresses used here) and an EAMT entry
  * 2001:db8::/120 <-> 192.0.2.0/24, so that SIIT can translate the same packets. */
 static void setup(void)
 {
-	const char *why;
-	struct prefix4 p4;
-	struct prefix6 p6;
+	static const struct tp_conf nat64 = {
+		.pool6 = "64:ff9b::/96", .allow_nonglobal = true, .eam6 = "2001:db8::/120", .eam4 = "192.0.2.0/24",
+		.mtu4 = 1500, .mtu6 = 1500,
+	};
 
-	xlat_conf_defaults(&conf);
-	conf.has_pool6 = true;
-	conf.allow_nonglobal = true;
-	prefix6_parse("64:ff9b::/96", &conf.pool6, &why);
-	prefix4_parse("192.0.2.0/24", &p4, &why);
-	prefix6_parse("2001:db8::/120", &p6, &why);
-	eamt_add(&conf.eamt, &p6, &p4, &why);
-	conf.mtu4 = conf.mtu6 = 1500;
-	memset(&st, 0, sizeof(st));
-	ctx = (struct xlat_ctx){ .conf = &conf, .stats = &st, .rng = 7, .scratch = scratch };
+	tp_conf_init(&conf, &nat64);
+	ctx = tp_ctx(&conf, &st, scratch, 7);
 	memset(buf, 0, sizeof(buf));
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static bool same4(const uint8_t *p, const char *s)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, s, &a);
-	return memcmp(p, &a, 4) == 0;
-}
-
-static bool same6(const uint8_t *p, const char *s)
-{
-	struct in6_addr a;
-
-	inet_pton(AF_INET6, s, &a);
-	return memcmp(p, &a, 16) == 0;
 }
 
 /* The outgoing tuples of the flow: 6->4 (client to server) and 4->6 (server to client). */
@@ -97,201 +57,142 @@ static const struct xlat_tuple *tuple46(void)
 	return &tuple;
 }
 
-/* What a receiver computes over an IPv6 / IPv4 datagram's L4 segment: 0 when its checksum is right, else how
- * wrong it is. */
-static uint16_t residue6(const uint8_t *p, uint32_t len)
+/* An IPv6 (af AF_INET6) or IPv4 datagram at p: header, then an L4 header of proto with the given ports (or
+ * echo request identifier in sport), then n payload bytes; its checksum set right. Returns the length. */
+static uint32_t build(uint8_t *p, int af, const char *src, const char *dst, uint8_t proto, uint16_t sport,
+		      uint16_t dport, uint32_t n)
 {
-	struct in6_addr s, d;
+	uint32_t ip = af == AF_INET6 ? 40 : 20, hl = proto == IPPROTO_TCP ? 20 : 8;
+	uint8_t *l4 = p + ip;
 
-	memcpy(&s, p + 8, 16);
-	memcpy(&d, p + 24, 16);
-	return csum_final(csum_add(csum_pseudo6(&s, &d, p[6], len - 40), p + 40, len - 40));
+	if (af == AF_INET6) {
+		tp_ip6(p, src, dst, proto, 64, hl + n);
+	} else {
+		tp_ip4(p, src, dst, proto, 64, hl + n);
+		tp_wr16(p + 4, 0x1234);
+		tp_ip4_csum(p);
+	}
+	memset(l4, 0, hl);
+	if (proto == IPPROTO_ICMPV6 || proto == IPPROTO_ICMP) {
+		l4[0] = proto == IPPROTO_ICMPV6 ? 128 : 8;
+		tp_wr16(l4 + 4, sport);
+		tp_wr16(l4 + 6, 1);	/* sequence */
+	} else {
+		tp_wr16(l4, sport);
+		tp_wr16(l4 + 2, dport);
+	}
+	if (proto == IPPROTO_UDP)
+		tp_wr16(l4 + 4, 8 + n);
+	if (proto == IPPROTO_TCP)
+		l4[12] = 0x50;
+	for (uint32_t i = 0; i < n; i++)
+		l4[hl + i] = (uint8_t)(i * 7 + 1);
+	if (af == AF_INET6)
+		tp_csum6(p, ip + hl + n);
+	else
+		tp_csum4(p, ip + hl + n);
+	return ip + hl + n;
 }
 
-static uint16_t residue4(const uint8_t *p, uint32_t len)
+/* Make the ICMP message at pkt (len bytes, after an IP header of hl bytes) an error of type/code quoting the
+ * n bytes at q, its checksum right. */
+static void make_error(uint32_t hl, uint32_t len, uint8_t type, uint8_t code, const uint8_t *q, uint32_t n)
 {
-	struct in_addr s, d;
-	uint32_t ihl = (p[0] & 15) * 4u;
-
-	memcpy(&s, p + 12, 4);
-	memcpy(&d, p + 16, 4);
-	/* ICMPv4 has no pseudo-header. */
-	if (p[9] == IPPROTO_ICMP)
-		return csum_final(csum_add(0, p + ihl, len - ihl));
-	return csum_final(csum_add(csum_pseudo4(s, d, p[9], len - ihl), p + ihl, len - ihl));
+	pkt[hl] = type;
+	pkt[hl + 1] = code;
+	memset(pkt + hl + 4, 0, 4);
+	memcpy(pkt + hl + 8, q, n);
+	if (hl == 40)
+		tp_csum6(pkt, len);
+	else
+		tp_csum4(pkt, len);
 }
 
-/* An IPv6 datagram at p: header, then an L4 header of proto with the given ports (or echo identifier in
- * sport), then n payload bytes; its checksum set right. Returns the length. */
-static uint32_t build6(uint8_t *p, const char *src, const char *dst, uint8_t proto, uint16_t sport,
-		       uint16_t dport, uint32_t n)
+/* The 6->4 packet of proto through tuple64(): addresses and ports (or the echo identifier) from the tuple. */
+static void check_out4(int *failed, uint8_t proto, uint32_t len, uint16_t before)
 {
-	uint32_t hl = proto == IPPROTO_TCP ? 20 : 8, at = proto == IPPROTO_TCP ? 16 : proto == 17 ? 6 : 2;
-	uint8_t *l4 = p + 40;
+	uint8_t *p = out.pkt[0].data;
 
-	memset(p, 0, 40 + hl);
-	p[0] = 0x60;
-	wr16(p + 4, hl + n);
-	p[6] = proto;
-	p[7] = 64;
-	inet_pton(AF_INET6, src, p + 8);
-	inet_pton(AF_INET6, dst, p + 24);
+	CHECK_EQ(out.pkt[0].len, len - 20);
+	CHECK(tp_ip4_valid(p, len - 20));
+	CHECK(tp_same4(p + 12, POOL4));
+	CHECK(tp_same4(p + 16, SERVER4));
 	if (proto == IPPROTO_ICMPV6) {
-		l4[0] = 128;
-		wr16(l4 + 4, sport);
-		wr16(l4 + 6, 1);	/* sequence */
+		CHECK_EQ(p[20], 8);
+		CHECK_EQ(tp_rd16(p + 24), PPORT);
+		CHECK_EQ(tp_rd16(p + 26), 1);
 	} else {
-		wr16(l4, sport);
-		wr16(l4 + 2, dport);
+		CHECK_EQ(tp_rd16(p + 20), PPORT);
+		CHECK_EQ(tp_rd16(p + 22), SPORT);
 	}
-	if (proto == IPPROTO_UDP)
-		wr16(l4 + 4, 8 + n);
-	if (proto == IPPROTO_TCP)
-		l4[12] = 0x50;
-	for (uint32_t i = 0; i < n; i++)
-		l4[hl + i] = (uint8_t)(i * 7 + 1);
-	wr16(l4 + at, residue6(p, 40 + hl + n));
-	return 40 + hl + n;
+	CHECK_EQ(tp_residue4(p, len - 20), before);
+	CHECK_EQ(p[20 + (proto == IPPROTO_TCP ? 20 : 8) + 100], (uint8_t)(100 * 7 + 1));
+	CHECK_EQ(st.c[STAT_TRANSLATED64], 1u);
 }
 
-/* The IPv4 twin of build6() (ICMP: echo request). */
-static uint32_t build4(uint8_t *p, const char *src, const char *dst, uint8_t proto, uint16_t sport,
-		       uint16_t dport, uint32_t n)
+/* The 4->6 packet of proto through tuple46(), the same way. */
+static void check_out6(int *failed, uint8_t proto, uint32_t len, uint16_t before)
 {
-	uint32_t hl = proto == IPPROTO_TCP ? 20 : 8, at = proto == IPPROTO_TCP ? 16 : proto == 17 ? 6 : 2;
-	uint8_t *l4 = p + 20;
+	uint8_t *p = out.pkt[0].data;
 
-	memset(p, 0, 20 + hl);
-	p[0] = 0x45;
-	wr16(p + 2, 20 + hl + n);
-	wr16(p + 4, 0x1234);
-	p[8] = 64;
-	p[9] = proto;
-	inet_pton(AF_INET, src, p + 12);
-	inet_pton(AF_INET, dst, p + 16);
-	wr16(p + 10, csum_ipv4_header(p, 20));
+	CHECK_EQ(out.pkt[0].len, len + 20);
+	CHECK_EQ(tp_rd16(p + 4), len - 20);
+	CHECK(tp_same6(p + 8, SERVER6));
+	CHECK(tp_same6(p + 24, CLIENT6));
 	if (proto == IPPROTO_ICMP) {
-		l4[0] = 8;
-		wr16(l4 + 4, sport);
-		wr16(l4 + 6, 1);
+		CHECK_EQ(p[6], IPPROTO_ICMPV6);
+		CHECK_EQ(p[40], 128);
+		CHECK_EQ(tp_rd16(p + 44), SPORT);	/* the identifier is the tuple's sport */
+		CHECK_EQ(tp_rd16(p + 46), 1);
 	} else {
-		wr16(l4, sport);
-		wr16(l4 + 2, dport);
+		CHECK_EQ(tp_rd16(p + 40), SPORT);
+		CHECK_EQ(tp_rd16(p + 42), CPORT);
 	}
-	if (proto == IPPROTO_UDP)
-		wr16(l4 + 4, 8 + n);
-	if (proto == IPPROTO_TCP)
-		l4[12] = 0x50;
-	for (uint32_t i = 0; i < n; i++)
-		l4[hl + i] = (uint8_t)(i * 7 + 1);
-	wr16(l4 + at, residue4(p, 20 + hl + n));
-	return 20 + hl + n;
+	/* ICMPv6 gains a pseudo-header ICMPv4 lacks: a wrong checksum still stays as wrong. */
+	CHECK_EQ(tp_residue6(p, len + 20), before);
+	CHECK_EQ(st.c[STAT_TRANSLATED46], 1u);
 }
 
-static bool ip4_valid(const uint8_t *p, uint32_t len)
-{
-	return p[0] == 0x45 && rd16(p + 2) == len && csum_ipv4_header(p, 20) == rd16(p + 10);
-}
-
-/* 6->4 of proto through tuple64(): addresses and ports (or the echo identifier) from the tuple, the checksum
- * right, and as wrong after as before for a wrong one. */
-static void check64(int *failed, uint8_t proto)
+/* The flow's packet of proto from the client (6->4, from6) or the server (4->6) through its tuple, with its
+ * checksum right and made wrong by several amounts: checked by check_out4() / check_out6(), the checksum as
+ * wrong after as before. */
+static void check_flow(int *failed, bool from6, uint8_t proto)
 {
 	static const uint16_t wrong[] = { 0, 1, 0x1234, 0x8001, 0xfffe };
-	uint32_t at = proto == IPPROTO_TCP ? 16 : proto == 17 ? 6 : 2;
+	uint32_t at = (from6 ? 40 : 20) + tp_csum_at(proto);
 
 	for (unsigned i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
 		setup();
-		ctx.tuple = tuple64();
-		uint32_t len = build6(pkt, CLIENT6, SERVER6, proto, CPORT, SPORT, 101);
-		wr16(pkt + 40 + at, rd16(pkt + 40 + at) ^ wrong[i]);
-		uint16_t before = residue6(pkt, len);
+		ctx.tuple = from6 ? tuple64() : tuple46();
+		uint32_t len = from6 ? build(pkt, AF_INET6, CLIENT6, SERVER6, proto, CPORT, SPORT, 101)
+				     : build(pkt, AF_INET, SERVER4, POOL4, proto, SPORT, PPORT, 101);
+		tp_wr16(pkt + at, tp_rd16(pkt + at) ^ wrong[i]);
+		uint16_t before = from6 ? tp_residue6(pkt, len) : tp_residue4(pkt, len);
 
-		CHECK_EQ(xlat64_packet(&ctx, pkt, len, &out), XLAT_EMIT);
+		CHECK_EQ((from6 ? xlat64_packet : xlat46_packet)(&ctx, pkt, len, &out), XLAT_EMIT);
 		CHECK_EQ(out.n, 1u);
-		uint8_t *p = out.pkt[0].data;
-		CHECK_EQ(out.pkt[0].len, len - 20);
-		CHECK(ip4_valid(p, len - 20));
-		CHECK(same4(p + 12, POOL4));
-		CHECK(same4(p + 16, SERVER4));
-		if (proto == IPPROTO_ICMPV6) {
-			CHECK_EQ(p[20], 8);
-			CHECK_EQ(rd16(p + 24), PPORT);
-			CHECK_EQ(rd16(p + 26), 1);
-		} else {
-			CHECK_EQ(rd16(p + 20), PPORT);
-			CHECK_EQ(rd16(p + 22), SPORT);
-		}
-		CHECK_EQ(residue4(p, len - 20), before);
-		CHECK_EQ(p[20 + (proto == IPPROTO_TCP ? 20 : 8) + 100], (uint8_t)(100 * 7 + 1));
-		CHECK_EQ(st.c[STAT_TRANSLATED64], 1u);
+		if (from6)
+			check_out4(failed, proto, len, before);
+		else
+			check_out6(failed, proto, len, before);
+		if (*failed)
+			return;		/* already reported */
 	}
 }
 
-TEST(tuple64_udp)
-{
-	check64(failed, IPPROTO_UDP);
-}
-
-TEST(tuple64_tcp)
-{
-	check64(failed, IPPROTO_TCP);
-}
-
-TEST(tuple64_echo)
-{
-	check64(failed, IPPROTO_ICMPV6);
-}
-
-/* 4->6 of proto through tuple46(), as check64(). */
-static void check46(int *failed, uint8_t proto)
-{
-	static const uint16_t wrong[] = { 0, 1, 0x1234, 0x8001, 0xfffe };
-	uint32_t at = proto == IPPROTO_TCP ? 16 : proto == 17 ? 6 : 2;
-
-	for (unsigned i = 0; i < sizeof(wrong) / sizeof(wrong[0]); i++) {
-		setup();
-		ctx.tuple = tuple46();
-		uint32_t len = build4(pkt, SERVER4, POOL4, proto, SPORT, PPORT, 101);
-		wr16(pkt + 20 + at, rd16(pkt + 20 + at) ^ wrong[i]);
-		uint16_t before = residue4(pkt, len);
-
-		CHECK_EQ(xlat46_packet(&ctx, pkt, len, &out), XLAT_EMIT);
-		CHECK_EQ(out.n, 1u);
-		uint8_t *p = out.pkt[0].data;
-		CHECK_EQ(out.pkt[0].len, len + 20);
-		CHECK_EQ(rd16(p + 4), len - 20);
-		CHECK(same6(p + 8, SERVER6));
-		CHECK(same6(p + 24, CLIENT6));
-		if (proto == IPPROTO_ICMP) {
-			CHECK_EQ(p[6], IPPROTO_ICMPV6);
-			CHECK_EQ(p[40], 128);
-			CHECK_EQ(rd16(p + 44), SPORT);	/* the identifier is the tuple's sport */
-			CHECK_EQ(rd16(p + 46), 1);
-		} else {
-			CHECK_EQ(rd16(p + 40), SPORT);
-			CHECK_EQ(rd16(p + 42), CPORT);
-		}
-		/* ICMPv6 gains a pseudo-header ICMPv4 lacks: a wrong checksum still stays as wrong. */
-		CHECK_EQ(residue6(p, len + 20), before);
-		CHECK_EQ(st.c[STAT_TRANSLATED46], 1u);
+/* One test a direction and protocol. */
+#define FLOW_TEST(name, from6, proto)             \
+	TEST(name)                                 \
+	{                                          \
+		check_flow(failed, from6, proto); \
 	}
-}
 
-TEST(tuple46_udp)
-{
-	check46(failed, IPPROTO_UDP);
-}
-
-TEST(tuple46_tcp)
-{
-	check46(failed, IPPROTO_TCP);
-}
-
-TEST(tuple46_echo)
-{
-	check46(failed, IPPROTO_ICMP);
-}
+FLOW_TEST(tuple64_udp, true, IPPROTO_UDP)
+FLOW_TEST(tuple64_tcp, true, IPPROTO_TCP)
+FLOW_TEST(tuple64_echo, true, IPPROTO_ICMPV6)
+FLOW_TEST(tuple46_udp, false, IPPROTO_UDP)
+FLOW_TEST(tuple46_tcp, false, IPPROTO_TCP)
+FLOW_TEST(tuple46_echo, false, IPPROTO_ICMP)
 
 /* RFC 7915 §4.5: a zero UDP checksum, when computed, covers the rewritten ports; in 6->4 it stays zero while
  * the ports change. */
@@ -300,20 +201,20 @@ TEST(tuple_udp_zero_checksum)
 	setup();
 	conf.amend_udp_zero_csum = true;
 	ctx.tuple = tuple46();
-	uint32_t len = build4(pkt, SERVER4, POOL4, IPPROTO_UDP, SPORT, PPORT, 30);
-	wr16(pkt + 26, 0);
+	uint32_t len = build(pkt, AF_INET, SERVER4, POOL4, IPPROTO_UDP, SPORT, PPORT, 30);
+	tp_wr16(pkt + 26, 0);
 	CHECK_EQ(xlat46_packet(&ctx, pkt, len, &out), XLAT_EMIT);
-	CHECK_EQ(rd16(out.pkt[0].data + 42), CPORT);
-	CHECK(rd16(out.pkt[0].data + 46) != 0);
-	CHECK_EQ(residue6(out.pkt[0].data, len + 20), 0);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 42), CPORT);
+	CHECK(tp_rd16(out.pkt[0].data + 46) != 0);
+	CHECK_EQ(tp_residue6(out.pkt[0].data, len + 20), 0);
 
 	setup();
 	ctx.tuple = tuple64();
-	len = build6(pkt, CLIENT6, SERVER6, IPPROTO_UDP, CPORT, SPORT, 30);
-	wr16(pkt + 46, 0);
+	len = build(pkt, AF_INET6, CLIENT6, SERVER6, IPPROTO_UDP, CPORT, SPORT, 30);
+	tp_wr16(pkt + 46, 0);
 	CHECK_EQ(xlat64_packet(&ctx, pkt, len, &out), XLAT_EMIT);
-	CHECK_EQ(rd16(out.pkt[0].data + 20), PPORT);
-	CHECK_EQ(rd16(out.pkt[0].data + 26), 0);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 20), PPORT);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 26), 0);
 }
 
 /* Only a first fragment has ports to rewrite; later ones take the tuple's addresses only. */
@@ -321,23 +222,23 @@ TEST(tuple46_fragments)
 {
 	setup();
 	ctx.tuple = tuple46();
-	uint32_t len = build4(pkt, SERVER4, POOL4, IPPROTO_UDP, SPORT, PPORT, 64);
-	wr16(pkt + 6, IP4_MF);
-	wr16(pkt + 10, csum_ipv4_header(pkt, 20));
+	uint32_t len = build(pkt, AF_INET, SERVER4, POOL4, IPPROTO_UDP, SPORT, PPORT, 64);
+	tp_wr16(pkt + 6, IP4_MF);
+	tp_ip4_csum(pkt);
 	CHECK_EQ(xlat46_packet(&ctx, pkt, len, &out), XLAT_EMIT);
 	CHECK_EQ(out.pkt[0].data[6], 44);
-	CHECK_EQ(rd16(out.pkt[0].data + 48 + 2), CPORT);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 48 + 2), CPORT);
 
 	setup();
 	ctx.tuple = tuple46();
-	len = build4(pkt, SERVER4, POOL4, IPPROTO_UDP, SPORT, PPORT, 64);
-	wr16(pkt + 6, 3);			/* offset 24: no L4 header here */
-	wr16(pkt + 10, csum_ipv4_header(pkt, 20));
+	len = build(pkt, AF_INET, SERVER4, POOL4, IPPROTO_UDP, SPORT, PPORT, 64);
+	tp_wr16(pkt + 6, 3);			/* offset 24: no L4 header here */
+	tp_ip4_csum(pkt);
 	uint8_t copy[100];
 	memcpy(copy, pkt + 20, len - 20);
 	CHECK_EQ(xlat46_packet(&ctx, pkt, len, &out), XLAT_EMIT);
-	CHECK(same6(out.pkt[0].data + 8, SERVER6));
-	CHECK(same6(out.pkt[0].data + 24, CLIENT6));
+	CHECK(tp_same6(out.pkt[0].data + 8, SERVER6));
+	CHECK(tp_same6(out.pkt[0].data + 24, CLIENT6));
 	CHECK_MEM(out.pkt[0].data + 48, copy, len - 20);
 }
 
@@ -351,32 +252,27 @@ TEST(tuple46_icmp_error)
 	setup();
 	ctx.tuple = tuple46();
 	uint8_t q[200];
-	uint32_t qlen = build4(q, POOL4, SERVER4, IPPROTO_UDP, PPORT, SPORT, 40);
+	uint32_t qlen = build(q, AF_INET, POOL4, SERVER4, IPPROTO_UDP, PPORT, SPORT, 40);
 	q[8] = 63;
-	wr16(q + 10, csum_ipv4_header(q, 20));
-	uint32_t len = build4(pkt, SERVER4, POOL4, IPPROTO_ICMP, 0, 0, qlen);
-	pkt[20] = 3;
-	pkt[21] = 3;
-	memset(pkt + 24, 0, 4);
-	memcpy(pkt + 28, q, qlen);
-	wr16(pkt + 22, 0);
-	wr16(pkt + 22, residue4(pkt, len));
+	tp_ip4_csum(q);
+	uint32_t len = build(pkt, AF_INET, SERVER4, POOL4, IPPROTO_ICMP, 0, 0, qlen);
+	make_error(20, len, 3, 3, q, qlen);
 
 	CHECK_EQ(xlat46_packet(&ctx, pkt, len, &out), XLAT_EMIT);
 	CHECK_EQ(out.n, 1u);
 	uint8_t *p = out.pkt[0].data, *in = p + 48;
 	CHECK_EQ(out.pkt[0].len, 48 + qlen + 20);
-	CHECK(same6(p + 8, SERVER6));
-	CHECK(same6(p + 24, CLIENT6));
+	CHECK(tp_same6(p + 8, SERVER6));
+	CHECK(tp_same6(p + 24, CLIENT6));
 	CHECK_EQ(p[40], 1);
 	CHECK_EQ(p[41], 4);
-	CHECK_EQ(residue6(p, out.pkt[0].len), 0);
-	CHECK(same6(in + 8, CLIENT6));
-	CHECK(same6(in + 24, SERVER6));
+	CHECK_EQ(tp_residue6(p, out.pkt[0].len), 0);
+	CHECK(tp_same6(in + 8, CLIENT6));
+	CHECK(tp_same6(in + 24, SERVER6));
 	CHECK_EQ(in[7], 63);
-	CHECK_EQ(rd16(in + 40), CPORT);
-	CHECK_EQ(rd16(in + 42), SPORT);
-	CHECK_EQ(residue6(in, qlen + 20), 0);	/* the quote is whole, so its checksum checks out */
+	CHECK_EQ(tp_rd16(in + 40), CPORT);
+	CHECK_EQ(tp_rd16(in + 42), SPORT);
+	CHECK_EQ(tp_residue6(in, qlen + 20), 0);	/* the quote is whole, so its checksum checks out */
 	CHECK_EQ(st.c[STAT_TRANSLATED46], 1u);
 }
 
@@ -387,32 +283,27 @@ TEST(tuple64_icmp_error)
 	setup();
 	ctx.tuple = tuple64();
 	uint8_t q[200];
-	uint32_t qlen = build6(q, SERVER6, CLIENT6, IPPROTO_UDP, SPORT, CPORT, 40);
+	uint32_t qlen = build(q, AF_INET6, SERVER6, CLIENT6, IPPROTO_UDP, SPORT, CPORT, 40);
 	q[7] = 63;
-	uint32_t len = build6(pkt, CLIENT6, SERVER6, IPPROTO_ICMPV6, 0, 0, qlen);
-	pkt[40] = 1;
-	pkt[41] = 4;
-	memset(pkt + 44, 0, 4);
-	memcpy(pkt + 48, q, qlen);
-	wr16(pkt + 42, 0);
-	wr16(pkt + 42, residue6(pkt, len));
+	uint32_t len = build(pkt, AF_INET6, CLIENT6, SERVER6, IPPROTO_ICMPV6, 0, 0, qlen);
+	make_error(40, len, 1, 4, q, qlen);
 
 	CHECK_EQ(xlat64_packet(&ctx, pkt, len, &out), XLAT_EMIT);
 	CHECK_EQ(out.n, 1u);
 	uint8_t *p = out.pkt[0].data, *in = p + 28;
 	CHECK_EQ(out.pkt[0].len, 28 + qlen - 20);
-	CHECK(ip4_valid(p, out.pkt[0].len));
-	CHECK(same4(p + 12, POOL4));
-	CHECK(same4(p + 16, SERVER4));
+	CHECK(tp_ip4_valid(p, out.pkt[0].len));
+	CHECK(tp_same4(p + 12, POOL4));
+	CHECK(tp_same4(p + 16, SERVER4));
 	CHECK_EQ(p[20], 3);
 	CHECK_EQ(p[21], 3);
-	CHECK_EQ(residue4(p, out.pkt[0].len), 0);
-	CHECK(same4(in + 12, SERVER4));
-	CHECK(same4(in + 16, POOL4));
+	CHECK_EQ(tp_residue4(p, out.pkt[0].len), 0);
+	CHECK(tp_same4(in + 12, SERVER4));
+	CHECK(tp_same4(in + 16, POOL4));
 	CHECK_EQ(in[8], 63);
-	CHECK_EQ(rd16(in + 20), SPORT);
-	CHECK_EQ(rd16(in + 22), PPORT);
-	CHECK_EQ(residue4(in, qlen - 20), 0);
+	CHECK_EQ(tp_rd16(in + 20), SPORT);
+	CHECK_EQ(tp_rd16(in + 22), PPORT);
+	CHECK_EQ(tp_residue4(in, qlen - 20), 0);
 	CHECK_EQ(st.c[STAT_TRANSLATED64], 1u);
 }
 
@@ -426,23 +317,18 @@ TEST(tuple46_icmp_error_quoting_echo)
 	tuple.sport = CPORT;
 	tuple.dport = 0;
 	uint8_t q[100];
-	uint32_t qlen = build4(q, POOL4, SERVER4, IPPROTO_ICMP, PPORT, 0, 24);
-	uint32_t len = build4(pkt, "203.0.113.1", POOL4, IPPROTO_ICMP, 0, 0, qlen);
-	pkt[20] = 11;
-	pkt[21] = 0;
-	memset(pkt + 24, 0, 4);
-	memcpy(pkt + 28, q, qlen);
-	wr16(pkt + 22, 0);
-	wr16(pkt + 22, residue4(pkt, len));
+	uint32_t qlen = build(q, AF_INET, POOL4, SERVER4, IPPROTO_ICMP, PPORT, 0, 24);
+	uint32_t len = build(pkt, AF_INET, "203.0.113.1", POOL4, IPPROTO_ICMP, 0, 0, qlen);
+	make_error(20, len, 11, 0, q, qlen);
 
 	CHECK_EQ(xlat46_packet(&ctx, pkt, len, &out), XLAT_EMIT);
 	uint8_t *p = out.pkt[0].data, *in = p + 48;
 	CHECK_EQ(p[40], 3);
-	CHECK(same6(p + 8, SERVER6));		/* RFC 6146 §3.7: the tuple's source, whoever sent the error */
+	CHECK(tp_same6(p + 8, SERVER6));		/* RFC 6146 §3.7: the tuple's source, whoever sent the error */
 	CHECK_EQ(in[40], 128);
-	CHECK_EQ(rd16(in + 44), CPORT);
-	CHECK_EQ(residue6(in, qlen + 20), 0);
-	CHECK_EQ(residue6(p, out.pkt[0].len), 0);
+	CHECK_EQ(tp_rd16(in + 44), CPORT);
+	CHECK_EQ(tp_residue6(in, qlen + 20), 0);
+	CHECK_EQ(tp_residue6(p, out.pkt[0].len), 0);
 }
 
 /* Quotes cut anywhere inside their L4 header: whatever is there is rewritten, nothing beyond is touched. */
@@ -452,20 +338,15 @@ TEST(tuple_icmp_error_short_quotes)
 		setup();
 		ctx.tuple = tuple46();
 		uint8_t q[100];
-		build4(q, POOL4, SERVER4, IPPROTO_TCP, PPORT, SPORT, 0);
-		uint32_t len = build4(pkt, SERVER4, POOL4, IPPROTO_ICMP, 0, 0, cut);
-		pkt[20] = 3;
-		pkt[21] = 3;
-		memset(pkt + 24, 0, 4);
-		memcpy(pkt + 28, q, cut);
-		wr16(pkt + 22, 0);
-		wr16(pkt + 22, residue4(pkt, len));
+		build(q, AF_INET, POOL4, SERVER4, IPPROTO_TCP, PPORT, SPORT, 0);
+		uint32_t len = build(pkt, AF_INET, SERVER4, POOL4, IPPROTO_ICMP, 0, 0, cut);
+		make_error(20, len, 3, 3, q, cut);
 		enum xlat_verdict v = xlat46_packet(&ctx, pkt, len, &out);
 		if (cut >= 28) {
 			CHECK_EQ(v, XLAT_EMIT);
 			CHECK_EQ(out.pkt[0].len, 48 + cut + 20);
-			CHECK_EQ(rd16(out.pkt[0].data + 48 + 40), CPORT);
-			CHECK_EQ(rd16(out.pkt[0].data + 48 + 42), SPORT);
+			CHECK_EQ(tp_rd16(out.pkt[0].data + 48 + 40), CPORT);
+			CHECK_EQ(tp_rd16(out.pkt[0].data + 48 + 42), SPORT);
 		} else {
 			CHECK_EQ(v, XLAT_DROP);
 			CHECK_EQ(st.c[STAT_DROP_ICMP_INNER], 1u);
@@ -482,20 +363,20 @@ TEST(tuple_null_is_siit)
 
 	for (unsigned i = 0; i < sizeof(protos); i++) {
 		setup();
-		uint32_t len = build6(pkt, CLIENT6, SERVER6, protos[i], CPORT, SPORT, 50);
+		uint32_t len = build(pkt, AF_INET6, CLIENT6, SERVER6, protos[i], CPORT, SPORT, 50);
 		CHECK_EQ(xlat64_packet(&ctx, pkt, len, &out), XLAT_EMIT);
 		uint8_t *p = out.pkt[0].data;
-		CHECK(same4(p + 12, "192.0.2.5"));
-		CHECK(same4(p + 16, SERVER4));
-		CHECK_EQ(rd16(p + 20 + (protos[i] == IPPROTO_ICMPV6 ? 4 : 0)), CPORT);
-		CHECK_EQ(residue4(p, out.pkt[0].len), 0);
+		CHECK(tp_same4(p + 12, "192.0.2.5"));
+		CHECK(tp_same4(p + 16, SERVER4));
+		CHECK_EQ(tp_rd16(p + 20 + (protos[i] == IPPROTO_ICMPV6 ? 4 : 0)), CPORT);
+		CHECK_EQ(tp_residue4(p, out.pkt[0].len), 0);
 		memcpy(siit, p, out.pkt[0].len);
 
 		setup();
 		ctx.tuple = tuple64();
 		inet_pton(AF_INET, "192.0.2.5", &tuple.src.v4);
 		tuple.sport = CPORT;
-		len = build6(pkt, CLIENT6, SERVER6, protos[i], CPORT, SPORT, 50);
+		len = build(pkt, AF_INET6, CLIENT6, SERVER6, protos[i], CPORT, SPORT, 50);
 		CHECK_EQ(xlat64_packet(&ctx, pkt, len, &out), XLAT_EMIT);
 		CHECK_MEM(out.pkt[0].data, siit, out.pkt[0].len);
 	}

@@ -1,81 +1,34 @@
 /* IPv4 -> IPv6 translation (src/xlat46.c, src/xlat46_icmp.c) on packets built here byte by byte. */
-#include <arpa/inet.h>
 #include <stdlib.h>
 
-#include "csum.h"
 #include "harness.h"
+#include "testpkt.h"
 #include "xlat_internal.h"
 
 #define SRC4 "198.51.100.2"
 #define DST4 "203.0.113.5"
 #define POOL6 "2001:db8:64::/96"
 
-static uint8_t scratch[XLAT_SCRATCH_SIZE];
-static uint8_t buf[XLAT_HEADROOM + 70000 + XLAT_TAILROOM];
-static uint8_t *const pkt = buf + XLAT_HEADROOM;
-static struct xlat_conf conf;
-static struct stats st;
-static struct xlat_ctx ctx;
-static struct xlat_out out;
-
-static struct in_addr a4(const char *s)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, s, &a);
-	return a;
-}
-
-static struct in6_addr a6(const char *s)
-{
-	struct in6_addr a;
-
-	inet_pton(AF_INET6, s, &a);
-	return a;
-}
+TP_SUITE_STATE(70000);
 
 static void setup(void)
 {
-	const char *why;
+	static const struct tp_conf siit = { .pool6 = POOL6, .own4 = "192.0.2.1", .own6 = "2001:db8:1::1" };
 
-	xlat_conf_defaults(&conf);
-	conf.has_pool6 = prefix6_parse(POOL6, &conf.pool6, &why);
-	conf.has_own4 = conf.has_own6 = true;
-	conf.own4 = a4("192.0.2.1");
-	conf.own6 = a6("2001:db8:1::1");
-	memset(&st, 0, sizeof(st));
-	ctx = (struct xlat_ctx){ .conf = &conf, .stats = &st, .rng = 1, .scratch = scratch };
+	tp_conf_init(&conf, &siit);
+	ctx = tp_ctx(&conf, &st, scratch, 1);
 	memset(buf, 0, sizeof(buf));
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
 }
 
 /* A 20-byte IPv4 header at p carrying `payload` bytes; frag holds the flags and offset. */
 static void ip4(uint8_t *p, uint8_t proto, uint32_t payload, uint16_t frag, uint16_t id, uint8_t ttl,
 		const char *src, const char *dst)
 {
-	struct in_addr s = a4(src), d = a4(dst);
-
-	memset(p, 0, 20);
-	p[0] = 0x45;
+	tp_ip4(p, src, dst, proto, ttl, payload);
 	p[1] = 0x28;
-	wr16(p + 2, 20 + payload);
-	wr16(p + 4, id);
-	wr16(p + 6, frag);
-	p[8] = ttl;
-	p[9] = proto;
-	memcpy(p + 12, &s, 4);
-	memcpy(p + 16, &d, 4);
-	wr16(p + 10, csum_ipv4_header(p, 20));
+	tp_wr16(p + 4, id);
+	tp_wr16(p + 6, frag);
+	tp_ip4_csum(p);
 }
 
 static void fill(uint8_t *p, uint32_t n)
@@ -91,13 +44,13 @@ static uint32_t udp4(uint8_t *p, uint32_t data, uint16_t frag, uint8_t ttl, bool
 	uint32_t len = 8 + data;
 
 	ip4(p, IPPROTO_UDP, len, frag, 0x1234, ttl, SRC4, DST4);
-	wr16(u, 4000);
-	wr16(u + 2, 53);
-	wr16(u + 4, len);
-	wr16(u + 6, 0);
+	tp_wr16(u, 4000);
+	tp_wr16(u + 2, 53);
+	tp_wr16(u + 4, len);
+	tp_wr16(u + 6, 0);
 	fill(u + 8, data);
 	if (!zero_csum)
-		wr16(u + 6, csum_final(csum_add(csum_pseudo4(a4(SRC4), a4(DST4), IPPROTO_UDP, len), u, len)));
+		tp_csum4(p, 20 + len);
 	return 20 + len;
 }
 
@@ -108,12 +61,12 @@ static uint32_t tcp4(uint8_t *p, uint32_t data)
 
 	ip4(p, IPPROTO_TCP, len, 0x4000, 7, 64, SRC4, DST4);
 	memset(t, 0, 20);
-	wr16(t, 40000);
-	wr16(t + 2, 443);
+	tp_wr16(t, 40000);
+	tp_wr16(t + 2, 443);
 	t[12] = 5 << 4;
 	t[13] = 0x12;
 	fill(t + 20, data);
-	wr16(t + 16, csum_final(csum_add(csum_pseudo4(a4(SRC4), a4(DST4), IPPROTO_TCP, len), t, len)));
+	tp_csum4(p, 20 + len);
 	return 20 + len;
 }
 
@@ -126,11 +79,10 @@ static uint32_t icmp4(uint8_t *p, uint8_t type, uint8_t code, uint32_t rest, con
 	ip4(p, IPPROTO_ICMP, 8 + n, 0, 9, ttl, SRC4, DST4);
 	m[0] = type;
 	m[1] = code;
-	wr16(m + 2, 0);
-	wr16(m + 4, rest >> 16);
-	wr16(m + 6, rest);
+	tp_wr16(m + 4, rest >> 16);
+	tp_wr16(m + 6, rest);
 	memmove(m + 8, body, n);
-	wr16(m + 2, csum_final(csum_add(0, m, 8 + n)));
+	tp_csum4(p, 28 + n);
 	return 28 + n;
 }
 
@@ -138,51 +90,21 @@ static uint32_t icmp4(uint8_t *p, uint8_t type, uint8_t code, uint32_t rest, con
 static uint32_t quoted_udp(uint8_t *q, uint32_t data, uint32_t tot_len)
 {
 	ip4(q, IPPROTO_UDP, 8 + data, 0x4000, 0x55, 63, DST4, SRC4);
-	wr16(q + 2, tot_len);
-	wr16(q + 10, 0);
-	wr16(q + 10, csum_ipv4_header(q, 20));
-	wr16(q + 20, 53);
-	wr16(q + 22, 4000);
-	wr16(q + 24, 8 + data);
+	tp_wr16(q + 2, tot_len);
+	tp_ip4_csum(q);
+	tp_wr16(q + 20, 53);
+	tp_wr16(q + 22, 4000);
+	tp_wr16(q + 24, 8 + data);
 	fill(q + 28, data);
-	wr16(q + 26, csum_final(csum_add(csum_pseudo4(a4(DST4), a4(SRC4), IPPROTO_UDP, 8 + data), q + 20, 8 + data)));
+	tp_csum4(q, 28 + data);
 	return 28 + data;
-}
-
-/* The one's-complement residue of an L4 checksum over its IPv6 pseudo-header: 0xffff when it is right. */
-static uint16_t residue6(const uint8_t *ip6, const uint8_t *l4, uint8_t nh, uint32_t len)
-{
-	struct in6_addr s, d;
-
-	memcpy(&s, ip6 + 8, 16);
-	memcpy(&d, ip6 + 24, 16);
-	return csum_fold(csum_add(csum_pseudo6(&s, &d, nh, len), l4, len));
-}
-
-static uint16_t residue4(const uint8_t *ip4h, const uint8_t *l4, uint8_t proto, uint32_t len)
-{
-	struct in_addr s, d;
-
-	memcpy(&s, ip4h + 12, 4);
-	memcpy(&d, ip4h + 16, 4);
-	return csum_fold(csum_add(csum_pseudo4(s, d, proto, len), l4, len));
-}
-
-static uint64_t drops(void)
-{
-	uint64_t n = 0;
-
-	for (int i = 0; i < STAT_MAX; i++)
-		if (!strncmp(stats_name(i), "DROP_", 5))
-			n += st.c[i];
-	return n;
 }
 
 TEST(xlat46_udp_checksum)
 {
 	setup();
 	uint32_t len = udp4(pkt, 100, 0x4000, 64, false);
-	struct in6_addr s = a6("2001:db8:64::c633:6402"), d = a6("2001:db8:64::cb00:7105");
+	struct in6_addr s = tp_a6("2001:db8:64::c633:6402"), d = tp_a6("2001:db8:64::cb00:7105");
 
 	CHECK_EQ(xlat_packet(&ctx, pkt, len, &out), XLAT_EMIT);
 	CHECK_EQ(out.n, 1u);
@@ -191,12 +113,12 @@ TEST(xlat46_udp_checksum)
 	CHECK(o == pkt + 20 - 40);		/* in place, in the headroom: the payload did not move */
 	CHECK_EQ(o[0], 0x62);			/* version 6, traffic class 0x28 from the TOS */
 	CHECK_EQ(o[1], 0x80);
-	CHECK_EQ(rd16(o + 4), 108);
+	CHECK_EQ(tp_rd16(o + 4), 108);
 	CHECK_EQ(o[6], IPPROTO_UDP);
 	CHECK_EQ(o[7], 63);
 	CHECK_MEM(o + 8, &s, 16);
 	CHECK_MEM(o + 24, &d, 16);
-	CHECK_EQ(residue6(o, o + 40, IPPROTO_UDP, 108), 0xffff);
+	CHECK_EQ(tp_residue6_l4(o, o + 40, IPPROTO_UDP, 108), 0);
 	CHECK_EQ(st.c[STAT_TRANSLATED46], 1u);
 }
 
@@ -206,14 +128,14 @@ TEST(xlat46_wrong_checksum_stays_wrong)
 	for (int proto = 0; proto < 3; proto++) {
 		uint32_t len = proto == 0 ? udp4(pkt, 61, 0, 64, false) : proto == 1 ? tcp4(pkt, 33)
 			     : icmp4(pkt, 8, 0, 0x00010002, (const uint8_t *)"0123456789", 10, 64);
-		uint8_t *l4 = pkt + 20, nh = proto == 0 ? IPPROTO_UDP : proto == 1 ? IPPROTO_TCP : IPPROTO_ICMPV6;
-		uint32_t at = proto == 0 ? 6 : proto == 1 ? 16 : 2;
+		uint8_t *c = pkt + 20 + tp_csum_at(pkt[9]);
+		uint8_t nh = proto == 0 ? IPPROTO_UDP : proto == 1 ? IPPROTO_TCP : IPPROTO_ICMPV6;
 
-		wr16(l4 + at, rd16(l4 + at) + 0x0102);	/* damage it */
-		uint16_t before = proto == 2 ? csum_fold(csum_add(0, l4, len - 20)) : residue4(pkt, l4, pkt[9], len - 20);
-		CHECK(before != 0xffff);
+		tp_wr16(c, tp_rd16(c) + 0x0102);	/* damage it */
+		uint16_t before = tp_residue4(pkt, len);
+		CHECK(before != 0);
 		CHECK_EQ(xlat_packet(&ctx, pkt, len, &out), XLAT_EMIT);
-		CHECK_EQ(residue6(out.pkt[0].data, out.pkt[0].data + 40, nh, len - 20), before);
+		CHECK_EQ(tp_residue6_l4(out.pkt[0].data, out.pkt[0].data + 40, nh, len - 20), before);
 	}
 	CHECK_EQ(st.c[STAT_TRANSLATED46], 3u);
 }
@@ -227,8 +149,8 @@ TEST(xlat46_echo)
 	const uint8_t *o = out.pkt[0].data;
 	CHECK_EQ(o[6], IPPROTO_ICMPV6);
 	CHECK_EQ(o[40], 128);
-	CHECK_EQ(rd16(o + 44), 1);
-	CHECK_EQ(residue6(o, o + 40, IPPROTO_ICMPV6, 18), 0xffff);
+	CHECK_EQ(tp_rd16(o + 44), 1);
+	CHECK_EQ(tp_residue6_l4(o, o + 40, IPPROTO_ICMPV6, 18), 0);
 }
 
 TEST(xlat46_ttl_expired)
@@ -239,7 +161,7 @@ TEST(xlat46_ttl_expired)
 	CHECK_EQ(xlat_packet(&ctx, pkt, len, &out), XLAT_EMIT);
 	CHECK_EQ(out.n, 1u);
 	const uint8_t *o = out.pkt[0].data;
-	struct in_addr src = a4(SRC4);
+	struct in_addr src = tp_a4(SRC4);
 	CHECK_EQ(o[0] >> 4, 4);
 	CHECK_EQ(o[9], IPPROTO_ICMP);
 	CHECK_MEM(o + 12, &conf.own4, 4);
@@ -264,23 +186,20 @@ static void relabel(uint8_t *p, uint32_t avail, uint32_t tot)
 {
 	uint32_t hlen = (p[0] & 0x0fu) * 4;
 
-	wr16(p + 2, tot);
+	tp_wr16(p + 2, tot);
 	if (hlen > avail)
 		return;
-	wr16(p + 10, 0);
-	wr16(p + 10, csum_ipv4_header(p, hlen));
-	if (p[9] == IPPROTO_ICMP && tot >= hlen + 4 && tot <= avail) {
-		wr16(p + hlen + 2, 0);
-		wr16(p + hlen + 2, csum_final(csum_add(0, p + hlen, tot - hlen)));
-	}
+	tp_ip4_csum(p);
+	if (p[9] == IPPROTO_ICMP && tot >= hlen + 4 && tot <= avail)
+		tp_csum4(p, tot);
 }
 
 /* Every packet is either translated or counted by exactly one drop counter. */
 static bool accounted(uint8_t *p, uint32_t len)
 {
-	uint64_t d0 = drops(), t0 = st.c[STAT_TRANSLATED46];
+	uint64_t d0 = tp_drops(&st), t0 = st.c[STAT_TRANSLATED46];
 	enum xlat_verdict v = xlat_packet(&ctx, p, len, &out);
-	uint64_t dd = drops() - d0, dt = st.c[STAT_TRANSLATED46] - t0;
+	uint64_t dd = tp_drops(&st) - d0, dt = st.c[STAT_TRANSLATED46] - t0;
 
 	return dd + dt == 1 && (v == XLAT_EMIT || dd == 1) && (v == XLAT_DROP || out.n >= 1);
 }
@@ -340,9 +259,8 @@ TEST(xlat46_fragmentation)
 
 	setup();
 	len = udp4(pkt, 3000 - 28, 0, 64, false);
-	wr16(pkt + 4, 0xbeef);
-	wr16(pkt + 10, 0);
-	wr16(pkt + 10, csum_ipv4_header(pkt, 20));
+	tp_wr16(pkt + 4, 0xbeef);
+	tp_ip4_csum(pkt);
 	memcpy(whole, pkt, len);
 	CHECK_EQ(len, 3000u);
 
@@ -353,13 +271,13 @@ TEST(xlat46_fragmentation)
 		uint32_t n = out.pkt[i].len;
 
 		CHECK(n <= 1280);
-		CHECK_EQ(rd16(o + 4), n - 40);
+		CHECK_EQ(tp_rd16(o + 4), n - 40);
 		CHECK_EQ(o[6], 44);
 		CHECK_EQ(o[40], IPPROTO_UDP);
-		CHECK_EQ(rd16(o + 42) >> 3, next_off / 8);
-		CHECK_EQ(rd16(o + 42) & 1, i + 1 < out.n);
-		CHECK_EQ(rd16(o + 44), 0);
-		CHECK_EQ(rd16(o + 46), 0xbeef);
+		CHECK_EQ(tp_rd16(o + 42) >> 3, next_off / 8);
+		CHECK_EQ(tp_rd16(o + 42) & 1, i + 1 < out.n);
+		CHECK_EQ(tp_rd16(o + 44), 0);
+		CHECK_EQ(tp_rd16(o + 46), 0xbeef);
 		if (i + 1 < out.n)
 			CHECK_EQ((n - 48) % 8, 0u);
 		memcpy(got + at, o + 48, n - 48);
@@ -369,7 +287,7 @@ TEST(xlat46_fragmentation)
 	CHECK_EQ(out.pkt[0].len, 1280u);
 	CHECK_EQ(at, 2980u);
 	CHECK_MEM(got + 8, whole + 28, 2972);		/* the payload, reassembled */
-	CHECK_EQ(residue6(out.pkt[0].data, got, IPPROTO_UDP, 2980), 0xffff);
+	CHECK_EQ(tp_residue6_l4(out.pkt[0].data, got, IPPROTO_UDP, 2980), 0);
 	CHECK_EQ(st.c[STAT_FRAGMENTS_OUT], 2u);
 	CHECK_EQ(st.c[STAT_TRANSLATED46], 1u);
 
@@ -380,7 +298,7 @@ TEST(xlat46_fragmentation)
 	CHECK_EQ(xlat_packet(&ctx, pkt, len, &out), XLAT_EMIT);
 	CHECK_EQ(out.pkt[0].data[20], 3);
 	CHECK_EQ(out.pkt[0].data[21], 4);
-	CHECK_EQ(rd16(out.pkt[0].data + 26), 1480);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 26), 1480);
 	CHECK_EQ(st.c[STAT_DROP_TOO_BIG], 1u);
 }
 
@@ -399,7 +317,7 @@ TEST(xlat46_udp_zero_checksum)
 	len = udp4(pkt, 30, 0, 64, true);
 	CHECK_EQ(xlat_packet(&ctx, pkt, len, &out), XLAT_EMIT);
 	CHECK_EQ(out.pkt[0].data[0] >> 4, 6);
-	CHECK_EQ(residue6(out.pkt[0].data, out.pkt[0].data + 40, IPPROTO_UDP, 38), 0xffff);
+	CHECK_EQ(tp_residue6_l4(out.pkt[0].data, out.pkt[0].data + 40, IPPROTO_UDP, 38), 0);
 
 	/* A fragment cannot have it computed, amend or not. */
 	len = udp4(pkt, 32, 0x2000, 64, true);
@@ -430,20 +348,20 @@ TEST(xlat46_frag_needed_mtu)
 	CHECK(m);
 	CHECK_EQ(m[0], 2);
 	CHECK_EQ(m[1], 0);
-	CHECK_EQ(rd16(m + 4) << 16 | rd16(m + 6), 1492u + 20);	/* the plateau below 1500, + 20 */
-	CHECK_EQ(residue6(out.pkt[0].data, m, IPPROTO_ICMPV6, out.pkt[0].len - 40), 0xffff);
+	CHECK_EQ(tp_rd16(m + 4) << 16 | tp_rd16(m + 6), 1492u + 20);	/* the plateau below 1500, + 20 */
+	CHECK_EQ(tp_residue6_l4(out.pkt[0].data, m, IPPROTO_ICMPV6, out.pkt[0].len - 40), 0);
 
 	q = quoted_udp(quote, 40, 1000);	/* plateau 508 -> 528, but IPv6 never goes below 1280 */
 	m = icmp_error(3, 4, 0, quote, q);
-	CHECK_EQ(rd16(m + 6), 1280);
+	CHECK_EQ(tp_rd16(m + 6), 1280);
 
 	conf.mtu6 = 1400;			/* bounded by the IPv6 next hop */
 	q = quoted_udp(quote, 40, 1500);
 	m = icmp_error(3, 4, 1450, quote, q);
-	CHECK_EQ(rd16(m + 6), 1400);
+	CHECK_EQ(tp_rd16(m + 6), 1400);
 	conf.mtu6 = 65535;
 	m = icmp_error(3, 4, 1450, quote, q);
-	CHECK_EQ(rd16(m + 6), 1470);
+	CHECK_EQ(tp_rd16(m + 6), 1470);
 	CHECK_EQ(st.c[STAT_TRANSLATED46], 4u);
 }
 
@@ -464,14 +382,14 @@ TEST(xlat46_icmp_error_inner)
 	in = m + 8;
 	CHECK_EQ(in[0] >> 4, 6);
 	CHECK_EQ(in[7], 63);			/* inner hop limit kept */
-	CHECK_EQ(rd16(in + 4), 48);
-	CHECK_EQ(residue6(in, in + 40, IPPROTO_UDP, 48), 0xffff);	/* inner checksum follows the addresses */
-	CHECK_EQ(residue6(out.pkt[0].data, m, IPPROTO_ICMPV6, 96), 0xffff);
+	CHECK_EQ(tp_rd16(in + 4), 48);
+	CHECK_EQ(tp_residue6_l4(in, in + 40, IPPROTO_UDP, 48), 0);	/* inner checksum follows the addresses */
+	CHECK_EQ(tp_residue6_l4(out.pkt[0].data, m, IPPROTO_ICMPV6, 96), 0);
 
 	/* Parameter Problem pointer: 9 (Protocol) -> 6 (Next Header); 4 (Identification) has none. */
 	m = icmp_error(12, 0, 9u << 24, quote, q);
 	CHECK_EQ(m[0], 4);
-	CHECK_EQ(rd16(m + 6), 6);
+	CHECK_EQ(tp_rd16(m + 6), 6);
 	CHECK(!icmp_error(12, 0, 4u << 24, quote, q));
 	CHECK_EQ(st.c[STAT_DROP_PARAM_PTR], 1u);
 
@@ -489,9 +407,8 @@ TEST(xlat46_icmp_error_inner)
 	CHECK_EQ(st.c[STAT_DROP_ICMP_CSUM], 1u);
 	/* Fragmented ICMP. */
 	len = icmp4(pkt, 8, 0, 0, quote, 16, 64);
-	wr16(pkt + 6, 0x2000);
-	wr16(pkt + 10, 0);
-	wr16(pkt + 10, csum_ipv4_header(pkt, 20));
+	tp_wr16(pkt + 6, 0x2000);
+	tp_ip4_csum(pkt);
 	CHECK_EQ(xlat_packet(&ctx, pkt, len, &out), XLAT_DROP);
 	CHECK_EQ(st.c[STAT_DROP_FRAG_ICMP], 1u);
 }
@@ -514,7 +431,7 @@ TEST(xlat46_icmp_extension)
 	CHECK_EQ(out.pkt[0].len, 40u + 8 + 128 + 40);
 	CHECK_EQ(m[8 + 48], 0);
 	CHECK_EQ(m[8 + 128], 0xab);
-	CHECK_EQ(residue6(out.pkt[0].data, m, IPPROTO_ICMPV6, out.pkt[0].len - 40), 0xffff);
+	CHECK_EQ(tp_residue6_l4(out.pkt[0].data, m, IPPROTO_ICMPV6, out.pkt[0].len - 40), 0);
 }
 
 TEST(xlat46_source_route)
@@ -524,11 +441,10 @@ TEST(xlat46_source_route)
 	uint32_t len = udp4(pkt + 12, 8, 0, 64, false) + 12;
 	memmove(pkt, pkt + 12, 20);
 	pkt[0] = 0x48;
-	wr16(pkt + 2, len);
+	tp_wr16(pkt + 2, len);
 	static const uint8_t lsrr[12] = { 131, 11, 4, 192, 0, 2, 9, 192, 0, 2, 10, 0 };
 	memcpy(pkt + 20, lsrr, 12);
-	wr16(pkt + 10, 0);
-	wr16(pkt + 10, csum_ipv4_header(pkt, 32));
+	tp_ip4_csum(pkt);
 	CHECK_EQ(xlat_packet(&ctx, pkt, len, &out), XLAT_EMIT);
 	CHECK_EQ(out.pkt[0].data[20], 3);
 	CHECK_EQ(out.pkt[0].data[21], 5);
@@ -536,8 +452,7 @@ TEST(xlat46_source_route)
 
 	/* Once the pointer passed the last address the option is just ignored. */
 	pkt[22] = 12;
-	wr16(pkt + 10, 0);
-	wr16(pkt + 10, csum_ipv4_header(pkt, 32));
+	tp_ip4_csum(pkt);
 	CHECK_EQ(xlat_packet(&ctx, pkt, len, &out), XLAT_EMIT);
 	CHECK_EQ(out.pkt[0].data[0] >> 4, 6);
 	CHECK_EQ(out.pkt[0].len, len - 32 + 40);
@@ -566,10 +481,9 @@ TEST(xlat46_unmapped)
 	conf.has_pool6 = false;
 	uint32_t q = quoted_udp(quote, 4, 32);
 	len = icmp4(pkt, 3, 1, 0, quote, q, 64);
-	struct in_addr router = a4("192.0.2.77");
+	struct in_addr router = tp_a4("192.0.2.77");
 	memcpy(pkt + 12, &router, 4);
-	wr16(pkt + 10, 0);
-	wr16(pkt + 10, csum_ipv4_header(pkt, 20));
+	tp_ip4_csum(pkt);
 	CHECK_EQ(xlat_packet(&ctx, pkt, len, &out), XLAT_EMIT);
 	CHECK_MEM(out.pkt[0].data + 8, &conf.own6, 16);
 	conf.has_own6 = false;

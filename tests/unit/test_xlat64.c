@@ -5,8 +5,8 @@
  */
 #include <arpa/inet.h>
 
-#include "csum.h"
 #include "harness.h"
+#include "testpkt.h"
 #include "xlat.h"
 
 /* pool6 2001:db8:64::/96 carries the IPv4 Internet; 2001:db8:6::/120 <-> 203.0.113.0/24 is an EAMT host. */
@@ -14,126 +14,42 @@
 #define V6_SERVER "2001:db8:64::c633:6407"	/* = 198.51.100.7 */
 #define OWN6 "2001:db8:ffff::1"
 
-static uint8_t scratch[XLAT_SCRATCH_SIZE];
-static uint8_t buf[XLAT_HEADROOM + 70000 + XLAT_TAILROOM];
-static uint8_t *const pkt = buf + XLAT_HEADROOM;
-static struct xlat_conf conf;
-static struct stats st;
-static struct xlat_ctx ctx;
-static struct xlat_out out;
+TP_SUITE_STATE(70000);
 
 static void setup(void)
 {
-	const char *why;
-	struct prefix4 p4;
-	struct prefix6 p6;
+	static const struct tp_conf siit = {
+		.pool6 = "2001:db8:64::/96", .eam6 = "2001:db8:6::/120", .eam4 = "203.0.113.0/24",
+		.own4 = "192.0.2.1", .own6 = OWN6, .mtu4 = 1500, .mtu6 = 1500,
+	};
 
-	xlat_conf_defaults(&conf);
-	conf.has_pool6 = true;
-	prefix6_parse("2001:db8:64::/96", &conf.pool6, &why);
-	prefix4_parse("203.0.113.0/24", &p4, &why);
-	prefix6_parse("2001:db8:6::/120", &p6, &why);
-	eamt_add(&conf.eamt, &p6, &p4, &why);
-	conf.has_own4 = conf.has_own6 = true;
-	inet_pton(AF_INET, "192.0.2.1", &conf.own4);
-	inet_pton(AF_INET6, OWN6, &conf.own6);
-	conf.mtu4 = conf.mtu6 = 1500;
-	memset(&st, 0, sizeof(st));
-	ctx = (struct xlat_ctx){ .conf = &conf, .stats = &st, .rng = 7, .scratch = scratch };
+	tp_conf_init(&conf, &siit);
+	ctx = tp_ctx(&conf, &st, scratch, 7);
 	memset(buf, 0, sizeof(buf));
 }
 
-static uint16_t rd16(const uint8_t *p)
+/* A UDP datagram at p from src to dst with n payload bytes 0, 1, 2, ... Returns the length. */
+static uint32_t udp6_at(uint8_t *p, const char *src, const char *dst, uint32_t n, uint8_t hlim)
 {
-	return (uint16_t)(p[0] << 8 | p[1]);
+	tp_ip6(p, src, dst, 17, hlim, 8 + n);
+	tp_wr16(p + 40, 5000);
+	tp_wr16(p + 42, 53);
+	tp_wr16(p + 44, 8 + n);
+	for (uint32_t i = 0; i < n; i++)
+		p[48 + i] = (uint8_t)i;
+	tp_csum6(p, 48 + n);
+	return 48 + n;
 }
 
-static void wr16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static uint32_t v4(const char *s)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, s, &a);
-	return a.s_addr;
-}
-
-/* An IPv6 header at p; payload length plen. */
-static void ip6(uint8_t *p, const char *src, const char *dst, uint8_t nh, uint8_t hlim, uint32_t plen)
-{
-	memset(p, 0, 40);
-	p[0] = 0x60;
-	wr16(p + 4, plen);
-	p[6] = nh;
-	p[7] = hlim;
-	inet_pton(AF_INET6, src, p + 8);
-	inet_pton(AF_INET6, dst, p + 24);
-}
-
-/* The L4 checksum of the IPv6 packet p (header length hlen, total len) at offset `at` of its L4 header. */
-static void csum6(uint8_t *p, uint32_t hlen, uint32_t len, uint8_t proto, uint32_t at)
-{
-	struct in6_addr s, d;
-
-	memcpy(&s, p + 8, 16);
-	memcpy(&d, p + 24, 16);
-	wr16(p + hlen + at, 0);
-	wr16(p + hlen + at, csum_final(csum_add(csum_pseudo6(&s, &d, proto, len - hlen), p + hlen, len - hlen)));
-}
-
-/* What a receiver computes over an L4 segment with its checksum: 0 when right, else how wrong it is. */
-static uint16_t residue6(const uint8_t *p, uint32_t hlen, uint32_t len, uint8_t proto)
-{
-	struct in6_addr s, d;
-
-	memcpy(&s, p + 8, 16);
-	memcpy(&d, p + 24, 16);
-	return csum_final(csum_add(csum_pseudo6(&s, &d, proto, len - hlen), p + hlen, len - hlen));
-}
-
-static uint16_t residue4(const uint8_t *p, uint32_t len)
-{
-	struct in_addr s, d;
-	uint32_t ihl = (p[0] & 15) * 4u;
-
-	memcpy(&s, p + 12, 4);
-	memcpy(&d, p + 16, 4);
-	return csum_final(csum_add(csum_pseudo4(s, d, p[9], len - ihl), p + ihl, len - ihl));
-}
-
-/* A UDP datagram from V6_HOST to V6_SERVER with n payload bytes 0, 1, 2, ... Returns the length. */
+/* The same from V6_HOST to V6_SERVER, at pkt. */
 static uint32_t udp6(uint32_t n, uint8_t hlim)
 {
-	ip6(pkt, V6_HOST, V6_SERVER, 17, hlim, 8 + n);
-	wr16(pkt + 40, 5000);
-	wr16(pkt + 42, 53);
-	wr16(pkt + 44, 8 + n);
-	for (uint32_t i = 0; i < n; i++)
-		pkt[48 + i] = (uint8_t)i;
-	csum6(pkt, 40, 48 + n, 17, 6);
-	return 48 + n;
+	return udp6_at(pkt, V6_HOST, V6_SERVER, n, hlim);
 }
 
 static enum xlat_verdict run(uint32_t len)
 {
 	return xlat_packet(&ctx, pkt, len, &out);
-}
-
-static uint32_t addr4(const uint8_t *p)
-{
-	uint32_t a;
-
-	memcpy(&a, p, 4);
-	return a;
-}
-
-static bool ip4_valid(const uint8_t *p, uint32_t len)
-{
-	return p[0] == 0x45 && rd16(p + 2) == len && csum_ipv4_header(p, 20) == rd16(p + 10);
 }
 
 TEST(xlat64_udp_header_and_checksum)
@@ -146,13 +62,13 @@ TEST(xlat64_udp_header_and_checksum)
 	uint8_t *p = out.pkt[0].data;
 	CHECK(p == pkt + 20);			/* in place, right before the UDP header */
 	CHECK_EQ(out.pkt[0].len, len - 20);
-	CHECK(ip4_valid(p, len - 20));
+	CHECK(tp_ip4_valid(p, len - 20));
 	CHECK_EQ(p[8], 63);			/* hop limit - 1 */
 	CHECK_EQ(p[9], 17);
-	CHECK_EQ(rd16(p + 6), 0);		/* small: no DF, no fragment */
-	CHECK_EQ(addr4(p + 12), v4("203.0.113.5"));
-	CHECK_EQ(addr4(p + 16), v4("198.51.100.7"));
-	CHECK_EQ(residue4(p, len - 20), 0);
+	CHECK_EQ(tp_rd16(p + 6), 0);		/* small: no DF, no fragment */
+	CHECK(tp_same4(p + 12, "203.0.113.5"));
+	CHECK(tp_same4(p + 16, "198.51.100.7"));
+	CHECK_EQ(tp_residue4(p, len - 20), 0);
 	CHECK_EQ(p[20 + 8 + 99], 99);		/* payload untouched */
 	CHECK_EQ(st.c[STAT_TRANSLATED64], 1u);
 	CHECK_EQ(st.c[STAT_RECEIVED6], 1u);
@@ -163,11 +79,11 @@ TEST(xlat64_wrong_checksum_stays_as_wrong)
 	for (uint16_t delta = 1; delta < 0x9000; delta += 0x1111) {
 		setup();
 		uint32_t len = udp6(33, 64);
-		wr16(pkt + 46, rd16(pkt + 46) ^ delta);
-		uint16_t before = residue6(pkt, 40, len, 17);
+		tp_wr16(pkt + 46, tp_rd16(pkt + 46) ^ delta);
+		uint16_t before = tp_residue6(pkt, len);
 		CHECK(before != 0);
 		CHECK_EQ(run(len), XLAT_EMIT);
-		CHECK_EQ(residue4(out.pkt[0].data, out.pkt[0].len), before);
+		CHECK_EQ(tp_residue4(out.pkt[0].data, out.pkt[0].len), before);
 	}
 }
 
@@ -176,29 +92,29 @@ TEST(xlat64_udp_zero_checksum_stays_zero)
 	setup();
 	uint32_t len = udp6(10, 64);
 
-	wr16(pkt + 46, 0);
+	tp_wr16(pkt + 46, 0);
 	CHECK_EQ(run(len), XLAT_EMIT);
-	CHECK_EQ(rd16(out.pkt[0].data + 26), 0);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 26), 0);
 }
 
 TEST(xlat64_tcp_and_tos)
 {
 	setup();
-	ip6(pkt, V6_HOST, V6_SERVER, 6, 64, 20 + 4);
+	tp_ip6(pkt, V6_HOST, V6_SERVER, 6, 64, 20 + 4);
 	pkt[0] = 0x6b;				/* traffic class 0xb8 (EF) */
 	pkt[1] = 0x80;
 	pkt[40 + 12] = 0x50;
-	csum6(pkt, 40, 64, 6, 16);
+	tp_csum6(pkt, 64);
 	CHECK_EQ(run(64), XLAT_EMIT);
 	CHECK_EQ(out.pkt[0].data[1], 0xb8);
-	CHECK_EQ(residue4(out.pkt[0].data, 44), 0);
+	CHECK_EQ(tp_residue4(out.pkt[0].data, 44), 0);
 
 	setup();
 	conf.override_tos = true;
 	conf.tos = 0x20;
-	ip6(pkt, V6_HOST, V6_SERVER, 6, 64, 20);
+	tp_ip6(pkt, V6_HOST, V6_SERVER, 6, 64, 20);
 	pkt[0] = 0x6b;
-	csum6(pkt, 40, 60, 6, 16);
+	tp_csum6(pkt, 60);
 	CHECK_EQ(run(60), XLAT_EMIT);
 	CHECK_EQ(out.pkt[0].data[1], 0x20);
 }
@@ -208,25 +124,33 @@ TEST(xlat64_df_above_1260)
 	setup();
 	CHECK_EQ(run(udp6(1260 - 28, 64)), XLAT_EMIT);
 	CHECK_EQ(out.pkt[0].len, 1260u);
-	CHECK_EQ(rd16(out.pkt[0].data + 6), 0);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 6), 0);
 	setup();
 	CHECK_EQ(run(udp6(1261 - 28, 64)), XLAT_EMIT);
-	CHECK_EQ(rd16(out.pkt[0].data + 6), 0x4000);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 6), 0x4000);
+}
+
+/* Make room for n zero bytes of extension headers at offset `at` of the packet at pkt (len bytes), the
+ * Payload Length following; the caller chains the Next Header fields. Returns the new length. */
+static uint32_t add_ext(uint32_t len, uint32_t at, uint32_t n)
+{
+	memmove(pkt + at + n, pkt + at, len - at);
+	memset(pkt + at, 0, n);
+	tp_wr16(pkt + 4, len + n - 40);
+	return len + n;
 }
 
 /* A Fragment Header with the given offset (8-byte units), M flag and ID, inserted after the IPv6 header of
  * the packet at pkt (len bytes). Returns the new length. */
 static uint32_t add_frag(uint32_t len, uint16_t off, bool m, uint32_t id)
 {
-	memmove(pkt + 48, pkt + 40, len - 40);
+	len = add_ext(len, 40, 8);
 	pkt[40] = pkt[6];
-	pkt[41] = 0;
-	wr16(pkt + 42, (uint32_t)off << 3 | m);
-	wr16(pkt + 44, id >> 16);
-	wr16(pkt + 46, id & 0xffff);
+	tp_wr16(pkt + 42, (uint32_t)off << 3 | m);
+	tp_wr16(pkt + 44, id >> 16);
+	tp_wr16(pkt + 46, id & 0xffff);
 	pkt[6] = 44;
-	wr16(pkt + 4, len + 8 - 40);
-	return len + 8;
+	return len;
 }
 
 TEST(xlat64_fragments)
@@ -238,10 +162,10 @@ TEST(xlat64_fragments)
 	uint8_t *p = out.pkt[0].data;
 	CHECK(p == pkt + 28);
 	CHECK_EQ(out.pkt[0].len, len - 28);
-	CHECK(ip4_valid(p, len - 28));
-	CHECK_EQ(rd16(p + 4), 0x4321);		/* RFC 7915 §5.1.1: low 16 bits of the ID */
-	CHECK_EQ(rd16(p + 6), 0x2000);		/* MF, offset 0, no DF */
-	CHECK_EQ(residue4(p, len - 28), 0);	/* the whole datagram is here, so its sum checks out */
+	CHECK(tp_ip4_valid(p, len - 28));
+	CHECK_EQ(tp_rd16(p + 4), 0x4321);		/* RFC 7915 §5.1.1: low 16 bits of the ID */
+	CHECK_EQ(tp_rd16(p + 6), 0x2000);		/* MF, offset 0, no DF */
+	CHECK_EQ(tp_residue4(p, len - 28), 0);	/* the whole datagram is here, so its sum checks out */
 
 	/* A later fragment: offset kept, its bytes (no L4 header) untouched. */
 	setup();
@@ -249,23 +173,23 @@ TEST(xlat64_fragments)
 	uint8_t copy[200];
 	memcpy(copy, pkt + 48, len - 48);
 	CHECK_EQ(run(len), XLAT_EMIT);
-	CHECK_EQ(rd16(out.pkt[0].data + 6), 100);
-	CHECK_EQ(rd16(out.pkt[0].data + 4), 0x0304);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 6), 100);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 4), 0x0304);
 	CHECK_MEM(out.pkt[0].data + 20, copy, len - 48);
 
 	/* An atomic fragment (offset 0, M 0) of ICMPv6 echo is not fragmented: translated. */
 	setup();
-	ip6(pkt, V6_HOST, V6_SERVER, 58, 64, 8);
+	tp_ip6(pkt, V6_HOST, V6_SERVER, 58, 64, 8);
 	pkt[40] = 128;
-	csum6(pkt, 40, 48, 58, 2);
+	tp_csum6(pkt, 48);
 	len = add_frag(48, 0, false, 0xabcd);
 	CHECK_EQ(run(len), XLAT_EMIT);
-	CHECK_EQ(rd16(out.pkt[0].data + 4), 0xabcd);
-	CHECK_EQ(rd16(out.pkt[0].data + 6), 0);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 4), 0xabcd);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 6), 0);
 
 	/* A real ICMPv6 fragment is not: its checksum covers bytes we never see. */
 	setup();
-	ip6(pkt, V6_HOST, V6_SERVER, 58, 64, 8);
+	tp_ip6(pkt, V6_HOST, V6_SERVER, 58, 64, 8);
 	pkt[40] = 128;
 	len = add_frag(48, 0, true, 1);
 	CHECK_EQ(run(len), XLAT_DROP);
@@ -276,50 +200,38 @@ TEST(xlat64_extension_headers)
 {
 	/* Hop-by-hop (8 bytes) and routing with segments left 0 (24 bytes) are skipped. */
 	setup();
-	uint32_t len = udp6(20, 64);
-	memmove(pkt + 72, pkt + 40, len - 40);
-	memset(pkt + 40, 0, 32);
+	uint32_t len = add_ext(udp6(20, 64), 40, 32);
 	pkt[6] = 0;
 	pkt[40] = 43;
 	pkt[41] = 0;
 	pkt[48] = 17;
 	pkt[49] = 2;
-	len += 32;
-	wr16(pkt + 4, len - 40);
 	CHECK_EQ(run(len), XLAT_EMIT);
 	CHECK(out.pkt[0].data == pkt + 72 - 20);
 	CHECK_EQ(out.pkt[0].data[9], 17);
-	CHECK_EQ(residue4(out.pkt[0].data, out.pkt[0].len), 0);
+	CHECK_EQ(tp_residue4(out.pkt[0].data, out.pkt[0].len), 0);
 
 	/* Segments left 1: Parameter Problem pointing at it. */
 	setup();
-	len = udp6(20, 64);
-	memmove(pkt + 64, pkt + 40, len - 40);
-	memset(pkt + 40, 0, 24);
+	len = add_ext(udp6(20, 64), 40, 24);
 	pkt[6] = 43;
 	pkt[40] = 17;
 	pkt[41] = 2;
 	pkt[43] = 1;
-	len += 24;
-	wr16(pkt + 4, len - 40);
 	CHECK_EQ(run(len), XLAT_EMIT);
 	CHECK_EQ(st.c[STAT_DROP_SEGMENTS_LEFT], 1u);
 	CHECK_EQ(st.c[STAT_ICMP_GEN6], 1u);
 	uint8_t *e = out.pkt[0].data;
 	CHECK_EQ(e[40], 4);
 	CHECK_EQ(e[41], 0);
-	CHECK_EQ(rd16(e + 46), 43);
+	CHECK_EQ(tp_rd16(e + 46), 43);
 
 	/* A destination options header after the fragment header: Destination Unreachable 1/1, as Jool. */
 	setup();
-	len = add_frag(udp6(20, 64), 0, true, 9);
-	memmove(pkt + 56, pkt + 48, len - 48);
-	memset(pkt + 48, 0, 8);
+	len = add_ext(add_frag(udp6(20, 64), 0, true, 9), 48, 8);
 	pkt[40] = 60;
 	pkt[48] = 17;
 	pkt[49] = 0;
-	len += 8;
-	wr16(pkt + 4, len - 40);
 	CHECK_EQ(run(len), XLAT_EMIT);
 	CHECK_EQ(st.c[STAT_DROP_EXT_AFTER_FRAG], 1u);
 	CHECK_EQ(out.pkt[0].data[40], 1);
@@ -328,12 +240,12 @@ TEST(xlat64_extension_headers)
 
 	/* No next header (59) and an unknown protocol pass as they are. */
 	setup();
-	ip6(pkt, V6_HOST, V6_SERVER, 59, 64, 0);
+	tp_ip6(pkt, V6_HOST, V6_SERVER, 59, 64, 0);
 	CHECK_EQ(run(40), XLAT_EMIT);
 	CHECK_EQ(out.pkt[0].len, 20u);
 	CHECK_EQ(out.pkt[0].data[9], 59);
 	setup();
-	ip6(pkt, V6_HOST, V6_SERVER, 33, 64, 12);
+	tp_ip6(pkt, V6_HOST, V6_SERVER, 33, 64, 12);
 	memset(pkt + 40, 0xa5, 12);
 	CHECK_EQ(run(52), XLAT_EMIT);
 	CHECK_EQ(out.pkt[0].data[9], 33);
@@ -349,15 +261,13 @@ TEST(xlat64_hop_limit_expired)
 	CHECK_EQ(out.n, 1u);
 	CHECK_EQ(st.c[STAT_DROP_HOP_LIMIT], 1u);
 	CHECK_EQ(st.c[STAT_TRANSLATED64], 0u);
-	uint8_t *e = out.pkt[0].data, own[16], host[16];
-	inet_pton(AF_INET6, OWN6, own);
-	inet_pton(AF_INET6, V6_HOST, host);
+	uint8_t *e = out.pkt[0].data;
 	CHECK_EQ(e[0] >> 4, 6);
 	CHECK_EQ(e[40], 3);			/* Time Exceeded, in transit */
 	CHECK_EQ(e[41], 0);
-	CHECK_MEM(e + 8, own, 16);
-	CHECK_MEM(e + 24, host, 16);
-	CHECK_EQ(residue6(e, 40, out.pkt[0].len, 58), 0);
+	CHECK(tp_same6(e + 8, OWN6));
+	CHECK(tp_same6(e + 24, V6_HOST));
+	CHECK_EQ(tp_residue6_l4(e, e + 40, 58, out.pkt[0].len - 40), 0);
 	CHECK_MEM(e + 48, pkt, len);
 
 	/* Without an own IPv6 address nothing can be sent: still one counted drop. */
@@ -371,37 +281,37 @@ TEST(xlat64_hop_limit_expired)
 TEST(xlat64_echo_request)
 {
 	setup();
-	ip6(pkt, V6_HOST, V6_SERVER, 58, 64, 8 + 56);
+	tp_ip6(pkt, V6_HOST, V6_SERVER, 58, 64, 8 + 56);
 	pkt[40] = 128;
-	wr16(pkt + 44, 0x1234);
-	wr16(pkt + 46, 7);
+	tp_wr16(pkt + 44, 0x1234);
+	tp_wr16(pkt + 46, 7);
 	for (int i = 0; i < 56; i++)
 		pkt[48 + i] = (uint8_t)(i * 3);
-	csum6(pkt, 40, 104, 58, 2);
+	tp_csum6(pkt, 104);
 	CHECK_EQ(run(104), XLAT_EMIT);
 	uint8_t *p = out.pkt[0].data;
-	CHECK(ip4_valid(p, 84));
+	CHECK(tp_ip4_valid(p, 84));
 	CHECK_EQ(p[9], 1);
 	CHECK_EQ(p[20], 8);
 	CHECK_EQ(p[21], 0);
-	CHECK_EQ(rd16(p + 24), 0x1234);
-	CHECK_EQ(rd16(p + 26), 7);
+	CHECK_EQ(tp_rd16(p + 24), 0x1234);
+	CHECK_EQ(tp_rd16(p + 26), 7);
 	CHECK_EQ(csum_final(csum_add(0, p + 20, 64)), 0);
 
 	/* Reply: 129 -> 0, a wrong checksum stays as wrong. */
 	setup();
-	ip6(pkt, V6_HOST, V6_SERVER, 58, 64, 8);
+	tp_ip6(pkt, V6_HOST, V6_SERVER, 58, 64, 8);
 	pkt[40] = 129;
-	csum6(pkt, 40, 48, 58, 2);
+	tp_csum6(pkt, 48);
 	pkt[43] ^= 0x10;
-	uint16_t before = residue6(pkt, 40, 48, 58);
+	uint16_t before = tp_residue6(pkt, 48);
 	CHECK_EQ(run(48), XLAT_EMIT);
 	CHECK_EQ(out.pkt[0].data[20], 0);
 	CHECK_EQ(csum_final(csum_add(0, out.pkt[0].data + 20, 8)), before);
 
 	/* Neighbor discovery has no IPv4 counterpart. */
 	setup();
-	ip6(pkt, V6_HOST, V6_SERVER, 58, 255, 24);
+	tp_ip6(pkt, V6_HOST, V6_SERVER, 58, 255, 24);
 	pkt[40] = 135;
 	CHECK_EQ(run(64), XLAT_DROP);
 	CHECK_EQ(st.c[STAT_DROP_ICMP6_TYPE], 1u);
@@ -413,15 +323,8 @@ static uint32_t error6(const char *from, uint8_t type, uint8_t code, uint32_t re
 		       uint32_t ext)
 {
 	uint8_t *q = pkt + 48;
-	uint32_t qlen = 48 + n, len;
+	uint32_t qlen = udp6_at(q, V6_SERVER, V6_HOST, n, 60), len;
 
-	ip6(q, V6_SERVER, V6_HOST, 17, 60, 8 + n);
-	wr16(q + 40, 5000);
-	wr16(q + 42, 53);
-	wr16(q + 44, 8 + n);
-	for (uint32_t i = 0; i < n; i++)
-		q[48 + i] = (uint8_t)i;
-	csum6(q, 40, qlen, 17, 6);
 	if (length)
 		qlen = length * 8u;	/* RFC 4884: the quote is cut or zero padded to this length */
 	for (uint32_t i = 48 + n; i < qlen; i++)
@@ -429,26 +332,26 @@ static uint32_t error6(const char *from, uint8_t type, uint8_t code, uint32_t re
 	for (uint32_t i = 0; i < ext; i++)
 		q[qlen + i] = (uint8_t)(0xe0 + i);
 	len = 48 + qlen + ext;
-	ip6(pkt, from, V6_SERVER, 58, 64, len - 40);
+	tp_ip6(pkt, from, V6_SERVER, 58, 64, len - 40);
 	pkt[40] = type;
 	pkt[41] = code;
-	wr16(pkt + 44, rest >> 16);
-	wr16(pkt + 46, rest & 0xffff);
+	tp_wr16(pkt + 44, rest >> 16);
+	tp_wr16(pkt + 46, rest & 0xffff);
 	if (length)
 		pkt[44] = length;
-	csum6(pkt, 40, len, 58, 2);
+	tp_csum6(pkt, len);
 	return len;
 }
 
 /* The common checks of a translated error: outer header, ICMP checksum, inner header reversed. */
-static bool error4_ok(const uint8_t *p, uint32_t len, uint32_t src)
+static bool error4_ok(const uint8_t *p, uint32_t len, const char *src)
 {
 	const uint8_t *in = p + 28;
 
-	return ip4_valid(p, len) && len <= 576 && p[9] == 1 && p[8] == 63 && addr4(p + 12) == src &&
-	       addr4(p + 16) == v4("198.51.100.7") && csum_final(csum_add(0, p + 20, len - 20)) == 0 &&
-	       in[0] == 0x45 && csum_ipv4_header(in, 20) == rd16(in + 10) && in[8] == 60 && in[9] == 17 &&
-	       addr4(in + 12) == v4("198.51.100.7") && addr4(in + 16) == v4("203.0.113.5");
+	return tp_ip4_valid(p, len) && len <= 576 && p[9] == 1 && p[8] == 63 && tp_same4(p + 12, src) &&
+	       tp_same4(p + 16, "198.51.100.7") && csum_final(csum_add(0, p + 20, len - 20)) == 0 &&
+	       in[0] == 0x45 && csum_ipv4_header(in, 20) == tp_rd16(in + 10) && in[8] == 60 && in[9] == 17 &&
+	       tp_same4(in + 12, "198.51.100.7") && tp_same4(in + 16, "203.0.113.5");
 }
 
 TEST(xlat64_ptb_becomes_frag_needed)
@@ -459,24 +362,24 @@ TEST(xlat64_ptb_becomes_frag_needed)
 	CHECK_EQ(run(len), XLAT_EMIT);
 	uint8_t *p = out.pkt[0].data;
 	CHECK_EQ(out.pkt[0].len, len - 40);
-	CHECK(error4_ok(p, len - 40, v4("203.0.113.5")));
+	CHECK(error4_ok(p, len - 40, "203.0.113.5"));
 	CHECK_EQ(p[20], 3);
 	CHECK_EQ(p[21], 4);
-	CHECK_EQ(rd16(p + 24), 0);
-	CHECK_EQ(rd16(p + 26), 1380);			/* RFC 7915 §5.2: MTU - 20 */
-	CHECK_EQ(rd16(p + 28 + 2), 20 + 8 + 100);	/* inner Total Length */
-	CHECK_EQ(residue4(p + 28, 128), 0);		/* inner UDP checksum follows its addresses */
+	CHECK_EQ(tp_rd16(p + 24), 0);
+	CHECK_EQ(tp_rd16(p + 26), 1380);			/* RFC 7915 §5.2: MTU - 20 */
+	CHECK_EQ(tp_rd16(p + 28 + 2), 20 + 8 + 100);	/* inner Total Length */
+	CHECK_EQ(tp_residue4(p + 28, 128), 0);		/* inner UDP checksum follows its addresses */
 	CHECK_EQ(st.c[STAT_TRANSLATED64], 1u);
 
 	/* Bounded by the IPv4 link and by the IPv6 link minus 20. */
 	setup();
 	conf.mtu4 = 1300;
 	CHECK_EQ(run(error6(V6_HOST, 2, 0, 1400, 100, 0, 0)), XLAT_EMIT);
-	CHECK_EQ(rd16(out.pkt[0].data + 26), 1300);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 26), 1300);
 	setup();
 	conf.mtu6 = 1290;
 	CHECK_EQ(run(error6(V6_HOST, 2, 0, 9000, 100, 0, 0)), XLAT_EMIT);
-	CHECK_EQ(rd16(out.pkt[0].data + 26), 1270);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 26), 1270);
 }
 
 TEST(xlat64_icmp_errors)
@@ -488,10 +391,10 @@ TEST(xlat64_icmp_errors)
 	CHECK_EQ(run(len), XLAT_EMIT);
 	uint8_t *p = out.pkt[0].data;
 	CHECK_EQ(out.pkt[0].len, 576u);
-	CHECK(error4_ok(p, 576, v4("192.0.2.1")));
+	CHECK(error4_ok(p, 576, "192.0.2.1"));
 	CHECK_EQ(p[20], 3);
 	CHECK_EQ(p[21], 3);
-	CHECK_EQ(rd16(p + 28 + 2), 20 + 8 + 1000);
+	CHECK_EQ(tp_rd16(p + 28 + 2), 20 + 8 + 1000);
 	CHECK_EQ(p[28 + 20 + 8 + 500], (uint8_t)500);
 
 	setup();
@@ -524,7 +427,7 @@ TEST(xlat64_icmp_errors)
 	len = error6(V6_HOST, 1, 4, 0, 100, 0, 0);
 	pkt[48 + 6] = 58;
 	pkt[48 + 40] = 1;
-	csum6(pkt, 40, len, 58, 2);
+	tp_csum6(pkt, len);
 	CHECK_EQ(run(len), XLAT_DROP);
 	CHECK_EQ(st.c[STAT_DROP_ICMP_DOUBLE], 1u);
 }
@@ -538,7 +441,7 @@ TEST(xlat64_rfc4884_extension)
 	CHECK_EQ(run(len), XLAT_EMIT);
 	uint8_t *p = out.pkt[0].data;
 	CHECK_EQ(out.pkt[0].len, 28u + 128 + 20);
-	CHECK(error4_ok(p, 28 + 128 + 20, v4("203.0.113.5")));
+	CHECK(error4_ok(p, 28 + 128 + 20, "203.0.113.5"));
 	CHECK_EQ(p[25], 32);
 	CHECK_EQ(p[28 + 127], 0);
 	CHECK_EQ(p[28 + 128], 0xe0);
@@ -566,7 +469,7 @@ TEST(xlat64_rfc4884_extension)
 	setup();
 	len = error6(V6_HOST, 1, 4, 0, 80, 0, 0);
 	pkt[44] = 100;
-	csum6(pkt, 40, len, 58, 2);
+	tp_csum6(pkt, len);
 	CHECK_EQ(run(len), XLAT_DROP);
 	CHECK_EQ(st.c[STAT_DROP_ICMP_INNER], 1u);
 }
@@ -580,7 +483,7 @@ TEST(xlat64_too_big_for_ipv4_link)
 	CHECK_EQ(run(len), XLAT_EMIT);
 	CHECK_EQ(st.c[STAT_DROP_TOO_BIG], 1u);
 	CHECK_EQ(out.pkt[0].data[40], 2);
-	CHECK_EQ(rd16(out.pkt[0].data + 46), 1420);
+	CHECK_EQ(tp_rd16(out.pkt[0].data + 46), 1420);
 	CHECK_EQ(out.pkt[0].len, 1280u);
 
 	/* Without DF (below 1261 bytes) and an IPv4 link under 1260 the kernel fragments it on the way out. */
@@ -621,7 +524,7 @@ TEST(xlat64_truncated_every_length)
 		case 3: full = error6(V6_HOST, 1, 4, 0, 60, 16, 24); break;
 		case 4: full = error6(V6_HOST, 2, 0, 1300, 60, 0, 0); break;
 		default:
-			ip6(pkt, V6_HOST, V6_SERVER, 58, 64, 16);
+			tp_ip6(pkt, V6_HOST, V6_SERVER, 58, 64, 16);
 			pkt[40] = 128;
 			full = 56;
 		}
@@ -631,14 +534,11 @@ TEST(xlat64_truncated_every_length)
 				setup();
 				memcpy(pkt, orig, len);
 				if (fix && len >= 40)
-					wr16(pkt + 4, len - 40);
+					tp_wr16(pkt + 4, len - 40);
 				if (fix && len >= 48 && pkt[6] == 58)
-					csum6(pkt, 40, len, 58, 2);	/* reach past the check */
+					tp_csum6(pkt, len);	/* reach past the check */
 				enum xlat_verdict v = run(len);
-				uint64_t n = st.c[STAT_TRANSLATED64];
-				for (int i = STAT_DROP_TRUNCATED; i < STAT_MAX; i++)
-					n += st.c[i];
-				CHECK_EQ(n, 1u);
+				CHECK_EQ(st.c[STAT_TRANSLATED64] + tp_drops(&st), 1u);
 				CHECK(v == XLAT_EMIT ? out.n >= 1 : out.n == 0);
 				if (len == full)
 					CHECK_EQ(st.c[STAT_TRANSLATED64], 1u);
