@@ -17,7 +17,7 @@ OBJ := $(SRC:src/%.c=build/obj/%.o)
 TOBJ := $(CORE_SRC:src/%.c=build/tobj/%.o)
 UNIT := $(patsubst tests/unit/%.c,build/test/%,$(wildcard tests/unit/test_*.c))
 
-.PHONY: all check vectors unit e2e demo deps install uninstall clean fuzz bench-smoke
+.PHONY: all check vectors unit e2e demo deps install uninstall clean fuzz bench-core
 all: build/xlat64
 
 build/obj/%.o: src/%.c $(wildcard src/*.h) | build/obj
@@ -64,6 +64,14 @@ install: build/xlat64
 	install -D -m 0644 src/xlat64.conf.5 $(DESTDIR)$(MANDIR)/man5/xlat64.conf.5
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/xlat64 $(DESTDIR)$(MANDIR)/man8/xlat64.8 $(DESTDIR)$(MANDIR)/man5/xlat64.conf.5
+
+# Pure-core NAT64 microbenchmark: new sessions per second on one core, bytes per session.
+BENCH_CORE_SRC := $(filter src/nat64%.c src/xlat%.c src/csum.c src/rfc6052.c src/eamt.c src/stats.c src/icmp_gen.c,$(SRC))
+build/bench/nat64-core-bench: bench/nat64-core-bench.c $(BENCH_CORE_SRC) $(wildcard src/*.h)
+	@mkdir -p build/bench
+	$(CC) $(XCFLAGS) -O2 -g -o $@ $< $(BENCH_CORE_SRC)
+bench-core: build/bench/nat64-core-bench
+	@build/bench/nat64-core-bench
 
 # libFuzzer harnesses, one per parser (needs clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 30
