@@ -6,15 +6,13 @@
 #include <string.h>
 
 #include "conf.h"
+#include "ctl.h"
 #include "daemon.h"
 #include "rfc6052.h"
 
-#ifndef XLAT64_VERSION
-#define XLAT64_VERSION "0.1.0"
-#endif
-
 #define EXIT_USAGE 2
 #define WKP_TEXT "64:ff9b::/96"
+#define SOCKET_SIZE sizeof(((struct conf *)0)->socket)	/* a socket path's bytes, its NUL included */
 
 static void usage(FILE *f)
 {
@@ -24,6 +22,11 @@ static void usage(FILE *f)
 		"       xlat64 map ADDRESS [--prefix PREFIX]\n"
 		"                                       map IPv4 to IPv6 or back per RFC 6052\n"
 		"                                       (PREFIX defaults to " WKP_TEXT ")\n"
+		"       xlat64 status|config [--json] [--socket PATH]\n"
+		"       xlat64 stats [--all] [--explain] [--json] [--socket PATH]\n"
+		"       xlat64 sessions|bib|pool4 [--json] [--socket PATH]\n"
+		"                                       ask the running daemon (PATH defaults to\n"
+		"                                       " CONF_DEFAULT_SOCKET ")\n"
 		"       xlat64 version\n"
 		"       xlat64 help\n"
 		"FILE defaults to " CONF_DEFAULT_PATH ". See xlat64(8) and xlat64.conf(5).\n");
@@ -183,6 +186,45 @@ static int cmd_map(int argc, char **argv)
 	return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+/* The commands that ask the running daemon: each --FLAG becomes the request word FLAG. */
+static int cmd_ctl(const char *cmd, int argc, char **argv)
+{
+	static const char *const flags[] = { "--all", "--explain", "--json" };
+	const char *path = CONF_DEFAULT_SOCKET;
+	char req[CTL_LINE_MAX + 1], err[256];
+	unsigned seen = 0;
+	struct ctl_req r;
+
+	snprintf(req, sizeof(req), "%s", cmd);
+	for (int i = 1; i < argc; i++) {
+		bool bad = false;
+		const char *v = opt_value(argc, argv, &i, NULL, "--socket", &bad);
+		unsigned f = 0;
+
+		if (bad)
+			return usage_error(cmd, "--socket needs a path");
+		if (v) {
+			path = v;
+			continue;
+		}
+		while (f < sizeof(flags) / sizeof(flags[0]) && strcmp(argv[i], flags[f]))
+			f++;
+		if (f == sizeof(flags) / sizeof(flags[0]))
+			return usage_error(cmd, "%s '%s'", argv[i][0] == '-' ? "unknown option" : "unexpected argument",
+					   argv[i]);
+		/* Once each, so that the request stays short however often a flag is repeated. */
+		if (!(seen & 1u << f))
+			snprintf(req + strlen(req), sizeof(req) - strlen(req), " %s", flags[f] + 2);
+		seen |= 1u << f;
+	}
+	if (!path[0] || strlen(path) >= SOCKET_SIZE)
+		return usage_error(cmd, "--socket needs a path of 1 to %zu characters", SOCKET_SIZE - 1);
+	/* The daemon would refuse it too; this says so without a daemon, as a usage error. */
+	if (!ctl_parse(req, strlen(req), &r, err, sizeof(err)))
+		return usage_error(cmd, "%s", err);
+	return ctl_request(path, req, stdout);
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -197,6 +239,8 @@ int main(int argc, char **argv)
 		return with_config("check", argc - 1, argv + 1, print_config);
 	if (!strcmp(cmd, "map"))
 		return cmd_map(argc - 1, argv + 1);
+	if (ctl_cmd_find(cmd) >= 0)
+		return cmd_ctl(cmd, argc - 1, argv + 1);
 	if (!strcmp(cmd, "version") || !strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
 		printf("xlat64 %s\n", XLAT64_VERSION);
 		return EXIT_SUCCESS;
