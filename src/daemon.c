@@ -1,7 +1,14 @@
 /*
- * One worker thread per TUN queue. A worker owns its queue, buffers, counters and translation context, and
- * shares nothing writable with the others, so the packet path takes no lock. The main thread only waits for
- * signals (signalfd) or a worker failure, then stops the workers and prints the summed counters.
+ * One worker thread per TUN queue (worker.c). A worker owns its queue, buffers, counters and translation
+ * context, and shares nothing writable with the others, so the packet path takes no lock. The main thread
+ * only waits for signals (signalfd) or a worker failure, then stops the workers and prints the summed
+ * counters.
+ *
+ * A worker sleeps in the kernel (io_uring_enter(), or a blocking read() without io_uring) until a datagram
+ * arrives: no poll() or eventfd on the packet path. To stop it, the main thread sets `stop` and sends the
+ * worker WAKE_SIGNAL, whose handler does nothing but is installed without SA_RESTART, so the wait fails
+ * with EINTR and the worker sees the flag. The signal can land just before the worker enters the kernel;
+ * the main thread therefore repeats it until the worker has exited.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -13,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,105 +28,38 @@
 #include "netlink.h"
 #include "stats.h"
 #include "tun.h"
-#include "xlat.h"
+#include "uring.h"
+#include "worker.h"
 
-struct shared {
-	atomic_bool stop;	/* checked between packets, so a busy worker stops too */
-	int stop_fd;		/* eventfd: wakes workers sleeping in poll() */
-	int fail_fd;		/* eventfd: a worker lost its queue; wakes the main thread */
-};
+#define WAKE_SIGNAL SIGRTMIN	/* glibc's SIGRTMIN already skips the signals it uses itself */
+#define WAKE_EVERY_MS 20
 
-struct worker {
-	pthread_t thread;
-	unsigned id;
-	int fd;
-	struct shared *sh;
-	struct xlat_ctx ctx;
-	struct stats stats;
-	struct tun_buf buf;
-	struct xlat_out out;
-	bool write_logged;
-};
-
-static uint64_t now_ms(void)
+/* Wake the worker out of its wait until it has seen `stop` and exited (see the top of this file). */
+static void worker_stop(struct worker *w)
 {
-	struct timespec ts;
+	for (;;) {
+		struct timespec until;
+		int e = pthread_kill(w->thread, WAKE_SIGNAL);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Different per worker so that two workers never hand out the same IPv4 ID sequence. */
-static uint64_t rng_seed(unsigned id)
-{
-	uint64_t s = 0;
-
-	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != sizeof(s))
-		s = now_ms() ^ ((uint64_t)getpid() << 32);
-	s ^= (uint64_t)(id + 1) * 0x9e3779b97f4a7c15ull;
-	return s ? s : 1;	/* xorshift never leaves 0 */
-}
-
-static void worker_fail(struct worker *w, const char *what)
-{
-	uint64_t one = 1;
-
-	fprintf(stderr, "xlat64: queue %u: %s\n", w->id, what);
-	if (write(w->sh->fail_fd, &one, sizeof(one)) < 0)
-		fprintf(stderr, "xlat64: queue %u: cannot signal the main thread: %s\n", w->id, strerror(errno));
-}
-
-static void worker_packet(struct worker *w, uint32_t len)
-{
-	if (xlat_packet(&w->ctx, w->buf.pkt, len, &w->out) != XLAT_EMIT)
-		return;
-	/* Back into the queue it came from: the kernel routes the translated datagram like any other. */
-	for (unsigned i = 0; i < w->out.n; i++) {
-		if (tun_write(w->fd, w->out.pkt[i].data, w->out.pkt[i].len))
-			continue;
-		w->stats.c[STAT_DROP_TUN_WRITE]++;
-		if (!w->write_logged)
-			fprintf(stderr, "xlat64: queue %u: writing to the TUN device: %s "
-				"(counted as %s; not logged again)\n",
-				w->id, strerror(errno), stats_name(STAT_DROP_TUN_WRITE));
-		w->write_logged = true;
+		if (e) {
+			fprintf(stderr, "xlat64: waking worker %u: %s\n", w->id, strerror(e));
+			pthread_join(w->thread, NULL);
+			return;
+		}
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += WAKE_EVERY_MS * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (pthread_timedjoin_np(w->thread, NULL, &until) == 0)
+			return;
 	}
 }
 
-static void *worker_main(void *arg)
+static void on_wake(int sig)
 {
-	struct worker *w = arg;
-	struct pollfd pfd[2] = { { .fd = w->fd, .events = POLLIN }, { .fd = w->sh->stop_fd, .events = POLLIN } };
-	char why[96];
-
-	w->ctx.now = now_ms();
-	while (!atomic_load_explicit(&w->sh->stop, memory_order_relaxed)) {
-		ssize_t n = tun_read(w->fd, &w->buf);
-
-		if (n >= 0) {
-			worker_packet(w, (uint32_t)n);
-			continue;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno != EAGAIN) {
-			snprintf(why, sizeof(why), "reading from the TUN device: %s", strerror(errno));
-			worker_fail(w, why);
-			break;
-		}
-		/* The queue is drained: sleep until more arrives or the main thread says stop. */
-		if (poll(pfd, 2, -1) < 0 && errno != EINTR) {
-			snprintf(why, sizeof(why), "poll: %s", strerror(errno));
-			worker_fail(w, why);
-			break;
-		}
-		if (pfd[0].revents & (POLLERR | POLLHUP | POLLNVAL)) {
-			worker_fail(w, "the TUN device went away");
-			break;
-		}
-		w->ctx.now = now_ms();
-	}
-	return NULL;
+	(void)sig;
 }
 
 static unsigned queue_count(const struct conf *c)
@@ -136,44 +75,30 @@ static unsigned queue_count(const struct conf *c)
 	return n > TUN_QUEUES_MAX ? TUN_QUEUES_MAX : (unsigned)n;
 }
 
-static struct worker *worker_new(const struct conf *c, struct shared *sh, unsigned id, int fd)
+static void print_start(const struct conf *c, const struct tun *t, const struct worker_shared *sh)
 {
-	struct worker *w;
-
-	/* Separately allocated and cache-line aligned: no two workers' counters share a line. */
-	if (posix_memalign((void **)&w, 64, sizeof(*w)) != 0)
-		return NULL;
-	memset(w, 0, sizeof(*w));
-	w->id = id;
-	w->fd = fd;
-	w->sh = sh;
-	w->ctx.conf = &c->xlat;
-	w->ctx.stats = &w->stats;
-	w->ctx.rng = rng_seed(id);
-	w->ctx.scratch = malloc(XLAT_SCRATCH_SIZE);
-	if (!w->ctx.scratch || !tun_buf_init(&w->buf)) {
-		free(w->ctx.scratch);
-		free(w);
-		return NULL;
-	}
-	return w;
-}
-
-static void worker_free(struct worker *w)
-{
-	tun_buf_free(&w->buf);
-	free(w->ctx.scratch);
-	free(w);
-}
-
-static void print_start(const struct conf *c, const struct tun *t)
-{
-	char p[INET6_ADDRSTRLEN + 8] = "none";
+	char p[INET6_ADDRSTRLEN + 8] = "none", off[48];
 
 	if (c->xlat.has_pool6)
 		prefix6_fmt(&c->xlat.pool6, p, sizeof(p));
-	fprintf(stderr, "xlat64: siit on %s: %u queue%s, mtu %u, pool6 %s, %u EAMT entr%s\n", t->name, t->n,
-		t->n == 1 ? "" : "s", (unsigned)c->tun_mtu, p, c->xlat.eamt.n, c->xlat.eamt.n == 1 ? "y" : "ies");
+	tun_offloads_fmt(t->offloads, off, sizeof(off));
+	fprintf(stderr, "xlat64: siit on %s: %u queue%s, mtu %u, offloads %s, %s, pool6 %s, %u EAMT entr%s\n",
+		t->name, t->n, t->n == 1 ? "" : "s", (unsigned)c->tun_mtu, off,
+		sh->uring ? "io_uring batches" : "read/write", p, c->xlat.eamt.n, c->xlat.eamt.n == 1 ? "y" : "ies");
+}
+
+/* Whether this kernel lets us batch with io_uring; each worker makes its own ring later. */
+static bool uring_works(void)
+{
+	struct uring r;
+
+	if (!uring_init(&r, 2)) {
+		fprintf(stderr, "xlat64: io_uring unavailable (%s): one read and one write per datagram\n",
+			strerror(errno));
+		return false;
+	}
+	uring_free(&r);
+	return true;
 }
 
 static void print_counters(struct worker **w, unsigned n)
@@ -224,12 +149,11 @@ static bool wait_for_stop(int sig_fd, int fail_fd)
 }
 
 /* Start the workers, wait, stop them. Returns the exit status. */
-static int run_workers(const struct conf *c, const struct tun *t, struct shared *sh, int sig_fd)
+static int run_workers(const struct conf *c, const struct tun *t, struct worker_shared *sh, int sig_fd)
 {
 	struct worker *w[TUN_QUEUES_MAX];
 	unsigned n = 0;
 	int status = 1;
-	uint64_t one = 1;
 
 	for (; n < t->n; n++) {
 		int e;
@@ -247,14 +171,12 @@ static int run_workers(const struct conf *c, const struct tun *t, struct shared 
 		}
 	}
 	if (n == t->n) {
-		print_start(c, t);
+		print_start(c, t, sh);
 		status = wait_for_stop(sig_fd, sh->fail_fd) ? 0 : 1;
 	}
 	atomic_store(&sh->stop, true);
-	if (write(sh->stop_fd, &one, sizeof(one)) < 0)
-		fprintf(stderr, "xlat64: waking the workers: %s\n", strerror(errno));
 	for (unsigned i = 0; i < n; i++)
-		pthread_join(w[i]->thread, NULL);
+		worker_stop(w[i]);
 	print_counters(w, n);
 	for (unsigned i = 0; i < n; i++)
 		worker_free(w[i]);
@@ -263,7 +185,8 @@ static int run_workers(const struct conf *c, const struct tun *t, struct shared 
 
 int daemon_run(const struct conf *c)
 {
-	struct shared sh = { .stop_fd = -1, .fail_fd = -1 };
+	struct worker_shared sh = { .fail_fd = -1 };
+	struct sigaction wake = { .sa_handler = on_wake };	/* no SA_RESTART: read() must return EINTR */
 	struct tun t;
 	sigset_t sigs;
 	char err[256];
@@ -277,14 +200,19 @@ int daemon_run(const struct conf *c)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
-	sh.stop_fd = eventfd(0, EFD_CLOEXEC);
 	sh.fail_fd = eventfd(0, EFD_CLOEXEC);
 	atomic_init(&sh.stop, false);
-	if (sig_fd < 0 || sh.stop_fd < 0 || sh.fail_fd < 0) {
+	if (sig_fd < 0 || sh.fail_fd < 0) {
 		fprintf(stderr, "xlat64: creating signalfd/eventfd: %s\n", strerror(errno));
 		goto out;
 	}
-	if (!tun_open(&t, c->device, queue_count(c), err, sizeof(err))) {
+	sigemptyset(&wake.sa_mask);
+	if (sigaction(WAKE_SIGNAL, &wake, NULL) < 0) {
+		fprintf(stderr, "xlat64: installing the wake-up signal handler: %s\n", strerror(errno));
+		goto out;
+	}
+	sh.uring = uring_works();
+	if (!tun_open(&t, c->device, queue_count(c), true, err, sizeof(err))) {
 		fprintf(stderr, "xlat64: %s\n", err);
 		goto out;
 	}
@@ -297,8 +225,6 @@ int daemon_run(const struct conf *c)
 out:
 	if (sig_fd >= 0)
 		close(sig_fd);
-	if (sh.stop_fd >= 0)
-		close(sh.stop_fd);
 	if (sh.fail_fd >= 0)
 		close(sh.fail_fd);
 	return status;

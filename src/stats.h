@@ -61,8 +61,9 @@
 	X(DROP_MULTICAST, "multicast or broadcast destination, e.g. the kernel's own MLD reports on the device; not translated") \
 	X(DROP_ICMP_ERR_RATE, "translator-generated ICMP error suppressed (to a multicast/unspecified address or from an ICMP error)") \
 	X(DROP_TUN_WRITE, "write to the TUN device failed") \
-	X(DROP_VNET_HDR, "virtio-net header (TUN offloads) that does not match its packet or asks for what the translator does not do: GSO type other than TCPv4/TCPv6/UDP, GSO without checksum offload, checksum offsets off the TCP/UDP checksum, GSO of an IPv6 packet with extension headers") \
-	X(DROP_GSO_NODF, "IPv4 GSO super-packet without DF: its segments might need IPv6 fragments, which cannot be cut from a super-packet (senders set DF on TCP and on UDP with path MTU discovery)")
+	X(DROP_VNET_HDR, "virtio-net header (TUN offloads) that does not match its packet or asks for an offload the translator does not do") \
+	X(DROP_GSO_NODF, "IPv4 GSO super-packet without DF: its segments might need IPv6 fragments, which a super-packet cannot get") \
+	X(GSO_RX, "GSO super-packets received through the TUN offloads (each also counts once in RECEIVED4/6)")
 
 enum stat_id {
 #define STATS_ENUM(n, d) STAT_##n,

@@ -1,0 +1,120 @@
+/* A minimal io_uring, after io_uring_setup(2) and io_uring_enter(2). */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "uring.h"
+
+/*
+ * Completions of requests that had to wait (a TUN read armed on an empty queue) are run only when this
+ * thread enters the kernel to collect them (DEFER_TASKRUN, Linux 6.1), never by interrupting it midway
+ * through a batch. Older kernels refuse the flags; they get a plain ring.
+ */
+static const unsigned setup_flags[] = { IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, 0 };
+
+bool uring_init(struct uring *r, unsigned entries)
+{
+	struct io_uring_params p;
+	int fd = -1;
+	uint8_t *ring;
+
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+	for (size_t i = 0; i < sizeof(setup_flags) / sizeof(setup_flags[0]) && fd < 0; i++) {
+		memset(&p, 0, sizeof(p));
+		p.flags = setup_flags[i];
+		fd = (int)syscall(__NR_io_uring_setup, entries, &p);
+		if (fd < 0 && errno != EINVAL)
+			return false;
+	}
+	if (fd < 0)
+		return false;
+	/* One mapping for both rings (IORING_FEAT_SINGLE_MMAP, Linux 5.4); older kernels are not worth it. */
+	if (!(p.features & IORING_FEAT_SINGLE_MMAP)) {
+		close(fd);
+		errno = ENOSYS;
+		return false;
+	}
+	r->fd = fd;
+	r->ring_size = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	if (r->ring_size < p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe))
+		r->ring_size = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	r->sqes_size = p.sq_entries * sizeof(struct io_uring_sqe);
+	r->ring = mmap(NULL, r->ring_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+	r->sqes = mmap(NULL, r->sqes_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+	if (r->ring == MAP_FAILED || r->sqes == MAP_FAILED) {
+		int e = errno;
+
+		uring_free(r);
+		errno = e;
+		return false;
+	}
+	ring = r->ring;
+	r->sq_entries = p.sq_entries;
+	r->sq_head = (unsigned *)(ring + p.sq_off.head);
+	r->sq_tail = (unsigned *)(ring + p.sq_off.tail);
+	r->sq_mask = (unsigned *)(ring + p.sq_off.ring_mask);
+	r->cq_head = (unsigned *)(ring + p.cq_off.head);
+	r->cq_tail = (unsigned *)(ring + p.cq_off.tail);
+	r->cq_mask = (unsigned *)(ring + p.cq_off.ring_mask);
+	r->cqes = (struct io_uring_cqe *)(ring + p.cq_off.cqes);
+	/* The indirection array maps slot i to SQE i, once and for all. */
+	for (unsigned i = 0; i < p.sq_entries; i++)
+		((unsigned *)(ring + p.sq_off.array))[i] = i;
+	r->sqe_tail = *r->sq_tail;
+	return true;
+}
+
+void uring_free(struct uring *r)
+{
+	if (r->sqes && r->sqes != MAP_FAILED)
+		munmap(r->sqes, r->sqes_size);
+	if (r->ring && r->ring != MAP_FAILED)
+		munmap(r->ring, r->ring_size);
+	if (r->fd >= 0)
+		close(r->fd);
+	memset(r, 0, sizeof(*r));
+	r->fd = -1;
+}
+
+struct io_uring_sqe *uring_sqe(struct uring *r)
+{
+	struct io_uring_sqe *sqe;
+
+	if (r->sqe_tail - __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE) >= r->sq_entries)
+		return NULL;
+	sqe = &r->sqes[r->sqe_tail++ & *r->sq_mask];
+	memset(sqe, 0, sizeof(*sqe));
+	return sqe;
+}
+
+int uring_enter(struct uring *r, unsigned wait_nr)
+{
+	unsigned n;
+
+	/* The SQEs' contents must be visible before the kernel sees the new tail. It takes them from its
+	 * head on: any it left the last time (errors) come first. */
+	__atomic_store_n(r->sq_tail, r->sqe_tail, __ATOMIC_RELEASE);
+	n = r->sqe_tail - __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE);
+
+	if (syscall(__NR_io_uring_enter, r->fd, n, wait_nr, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+		return -1;
+	return 0;
+}
+
+struct io_uring_cqe *uring_cqe(struct uring *r)
+{
+	unsigned head = *r->cq_head;
+
+	if (head == __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE))
+		return NULL;
+	return &r->cqes[head & *r->cq_mask];
+}
+
+void uring_cqe_seen(struct uring *r)
+{
+	__atomic_store_n(r->cq_head, *r->cq_head + 1, __ATOMIC_RELEASE);
+}

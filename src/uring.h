@@ -1,0 +1,38 @@
+/*
+ * A minimal io_uring (io_uring(7)): one submission and one completion ring, driven by one thread. Just what
+ * a worker needs to hand the kernel many TUN reads and writes per system call; no liburing dependency.
+ */
+#ifndef XLAT64_URING_H
+#define XLAT64_URING_H
+
+#include <linux/io_uring.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct uring {
+	int fd;
+	unsigned sq_entries;
+	unsigned *sq_head, *sq_tail, *sq_mask;	/* shared with the kernel */
+	unsigned *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+	unsigned sqe_tail;		/* SQEs handed out by uring_sqe(), published by uring_enter() */
+	void *ring;
+	size_t ring_size;
+	size_t sqes_size;
+};
+
+/* Set up a ring of `entries` SQEs (a power of two) for the calling thread only. Returns false with errno
+ * (ENOSYS, EPERM: io_uring missing or forbidden, e.g. by sysctl kernel.io_uring_disabled or seccomp). */
+bool uring_init(struct uring *r, unsigned entries);
+void uring_free(struct uring *r);
+/* The next free SQE, zeroed, or NULL when the ring is full. */
+struct io_uring_sqe *uring_sqe(struct uring *r);
+/* Submit the SQEs handed out so far and wait until at least wait_nr completions are there. Returns 0, or
+ * -1 with errno (EINTR: a signal arrived while waiting). */
+int uring_enter(struct uring *r, unsigned wait_nr);
+/* The oldest completion not yet seen, or NULL. */
+struct io_uring_cqe *uring_cqe(struct uring *r);
+void uring_cqe_seen(struct uring *r);
+
+#endif

@@ -1,0 +1,62 @@
+/* A worker thread: one TUN queue in, translated datagrams back out of the same queue. */
+#ifndef XLAT64_WORKER_H
+#define XLAT64_WORKER_H
+
+#include <linux/virtio_net.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <sys/uio.h>
+
+#include "conf.h"
+#include "gro.h"
+#include "stats.h"
+#include "tun.h"
+#include "vnet.h"
+#include "xlat.h"
+
+/* Datagrams a worker has in flight with io_uring: reads queued ahead, translations being written. */
+#define WORKER_BUFS 32
+
+/* What every worker reads and the main thread writes. */
+struct worker_shared {
+	atomic_bool stop;	/* checked between batches, so a busy worker stops too */
+	int fail_fd;		/* eventfd: a worker lost its queue; wakes the main thread */
+	bool uring;		/* batch with io_uring (the main thread checked that it works) */
+};
+
+struct worker_buf {
+	struct tun_buf tb;
+	struct vnet_rx vnet;		/* the header read with the datagram */
+	struct virtio_net_hdr tx;	/* the header its translation is written with */
+	/* The write in flight: [header + datagram], then for a coalesced write (gro.h) the payloads of the
+	 * datagrams that follow, which stay in their own buffers, listed in member[]. */
+	struct iovec iov[WORKER_BUFS];
+	uint8_t member[WORKER_BUFS];
+	uint8_t nmember;
+	uint8_t state;
+};
+
+struct worker {
+	pthread_t thread;
+	unsigned id;
+	int fd;
+	struct worker_shared *sh;
+	struct xlat_ctx ctx;
+	struct stats stats;		/* read by the main thread only after the worker has exited */
+	struct xlat_out out;
+	struct gro gro;			/* the super-packet being built, headed by buf[gro_head] */
+	int gro_head;			/* -1: none */
+	bool write_logged;
+	unsigned nbuf;			/* buffers allocated: 1 without io_uring */
+	struct worker_buf buf[WORKER_BUFS];
+};
+
+/* A worker for queue fd, not started; NULL when out of memory. */
+struct worker *worker_new(const struct conf *c, struct worker_shared *sh, unsigned id, int fd);
+void worker_free(struct worker *w);
+/* The thread: runs until sh->stop is seen (the main thread interrupts its wait with a signal, see
+ * daemon.c) or the queue fails (reported through sh->fail_fd). */
+void *worker_main(void *arg);
+
+#endif
