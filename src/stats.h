@@ -63,7 +63,15 @@
 	X(DROP_TUN_WRITE, "write to the TUN device failed") \
 	X(DROP_VNET_HDR, "virtio-net header (TUN offloads) that does not match its packet or asks for an offload the translator does not do") \
 	X(DROP_GSO_NODF, "IPv4 GSO super-packet without DF: its segments might need IPv6 fragments, which a super-packet cannot get") \
-	X(GSO_RX, "GSO super-packets received through the TUN offloads (each also counts once in RECEIVED4/6)")
+	X(GSO_RX, "GSO super-packets received through the TUN offloads (each also counts once in RECEIVED4/6)") \
+	X(FRAG_HELD, "NAT64: fragments held for reassembly (RFC 6146 section 3.4: the binding needs the ports of the whole datagram)") \
+	X(FRAG_REASSEMBLED, "NAT64: fragments that completed a datagram, which then counts once in RECEIVED4/6") \
+	X(DROP_FRAG_DUP, "fragment bringing only bytes already held (a duplicate); ignored, reassembly goes on") \
+	X(DROP_FRAG_OVERLAP, "fragment overlapping part of one held (RFC 5722; IPv4 alike): its whole datagram was dropped") \
+	X(DROP_FRAG_MALFORMED, "fragment that is not the last and is empty or not a multiple of 8 bytes, or that disagrees with the others about where the datagram ends (then its whole datagram was dropped)") \
+	X(DROP_FRAG_TOO_BIG, "fragment making its datagram longer than 65535 bytes (IPv6: than its IPv4 translation can carry; with the pieces held, their datagram was dropped too), or an IPv6 fragment with over 512 bytes of headers before its Fragment Header") \
+	X(DROP_FRAG_LIMIT, "fragment refused because reassembly holds its maximum of datagrams or bytes, or memory ran out (a datagram it belonged to was dropped too)") \
+	X(DROP_FRAG_TIMEOUT, "datagram whose fragments did not all arrive in time (IPv6 60 s, RFC 8200 section 4.5; IPv4 30 s); counted once per datagram")
 
 enum stat_id {
 #define STATS_ENUM(n, d) STAT_##n,
