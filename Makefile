@@ -8,7 +8,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 XCFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc
-LDLIBS := -lmnl -lpthread
+LDLIBS := -lmnl -lnftables -lpthread
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 SRC := $(wildcard src/*.c)

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Install the Debian packages a target needs, only those missing. Usage: deps.sh check|demo|all
 set -e
-build="gcc make pkg-config libmnl-dev"
+build="gcc make pkg-config libmnl-dev libnftables-dev"
 run="iproute2 iputils-ping curl traceroute socat"
-test="python3-scapy iperf3 tcpdump"
+test="python3-scapy iperf3 tcpdump nftables"
 case "${1:-all}" in
 	check) want="$build $run $test" ;;
 	demo) want="$build $run" ;;

@@ -2,7 +2,12 @@
  * One worker thread per TUN queue (worker.c). A worker owns its queue, buffers, counters and translation
  * context, and shares nothing writable with the others, so the packet path takes no lock. The main thread
  * only waits for signals (signalfd) or a worker failure, then stops the workers and prints the summed
- * counters.
+ * counters. The control socket (ctl.h) answers on a thread of its own meanwhile.
+ *
+ * Mode nat64 (RFC 6146) keeps its tables per worker, and the kernel picks a TUN queue by its own flow hash,
+ * which does not follow nat64_steer(): the return traffic of a binding could reach a worker that does not
+ * hold it. So nat64 runs one queue and one worker. Its pool4 is routed into the TUN like pool6, and with
+ * `masquerade` an nftables table (nft.c) NATs pool4 behind the host's own address on the way out.
  *
  * A worker sleeps in the kernel (io_uring_enter(), or a blocking read() without io_uring) until a datagram
  * arrives: no poll() or eventfd on the packet path. To stop it, the main thread sets `stop` and sends the
@@ -10,7 +15,9 @@
  * with EINTR and the worker sees the flag. The signal can land just before the worker enters the kernel;
  * the main thread therefore repeats it until the worker has exited.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <ifaddrs.h>
 #include <pthread.h>
 #include <poll.h>
 #include <sched.h>
@@ -20,12 +27,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/random.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "ctl.h"
 #include "daemon.h"
+#include "nat64_view.h"
 #include "netlink.h"
+#include "nft.h"
 #include "stats.h"
 #include "tun.h"
 #include "uring.h"
@@ -67,6 +78,12 @@ static unsigned queue_count(const struct conf *c)
 	cpu_set_t set;
 	long n = c->queues;
 
+	if (c->mode == CONF_MODE_NAT64) {
+		if (n != 1)
+			fprintf(stderr, "xlat64: nat64: 1 worker (per-worker state needs steering)\n");
+		return 1;
+	}
+
 	/* One per CPU this process may run on (cpusets, taskset), which can be fewer than are online. */
 	if (n == 0)
 		n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
@@ -75,16 +92,102 @@ static unsigned queue_count(const struct conf *c)
 	return n > TUN_QUEUES_MAX ? TUN_QUEUES_MAX : (unsigned)n;
 }
 
+/* ", pool4 A, B (masqueraded), N static BIB entries" */
+static void print_nat64(const struct conf *c)
+{
+	char p[INET_ADDRSTRLEN + 4], last[INET_ADDRSTRLEN + 4] = "";
+
+	fprintf(stderr, ", pool4");
+	/* A line without protocol makes three rows in a row, one per protocol: name the prefix once. */
+	for (unsigned i = 0; i < c->n_pool4; i++) {
+		prefix4_fmt(&c->pool4[i].pfx, p, sizeof(p));
+		if (strcmp(p, last))
+			fprintf(stderr, "%s %s", last[0] ? "," : "", p);
+		strcpy(last, p);
+	}
+	fprintf(stderr, "%s, %u static BIB entr%s", c->masquerade ? " (masqueraded)" : "", c->n_bib,
+		c->n_bib == 1 ? "y" : "ies");
+}
+
 static void print_start(const struct conf *c, const struct tun *t, const struct worker_shared *sh)
 {
 	char p[INET6_ADDRSTRLEN + 8] = "none", off[48];
+	bool nat64 = c->mode == CONF_MODE_NAT64;
 
 	if (c->xlat.has_pool6)
 		prefix6_fmt(&c->xlat.pool6, p, sizeof(p));
 	tun_offloads_fmt(t->offloads, off, sizeof(off));
-	fprintf(stderr, "xlat64: siit on %s: %u queue%s, mtu %u, offloads %s, %s, pool6 %s, %u EAMT entr%s\n",
+	fprintf(stderr, "xlat64: %s on %s: %u queue%s, mtu %u, offloads %s, %s, pool6 %s", nat64 ? "nat64" : "siit",
 		t->name, t->n, t->n == 1 ? "" : "s", (unsigned)c->tun_mtu, off,
-		sh->uring ? "io_uring batches" : "read/write", p, c->xlat.eamt.n, c->xlat.eamt.n == 1 ? "y" : "ies");
+		sh->uring ? "io_uring batches" : "read/write", p);
+	if (nat64)
+		print_nat64(c);
+	else
+		fprintf(stderr, ", %u EAMT entr%s", c->xlat.eamt.n, c->xlat.eamt.n == 1 ? "y" : "ies");
+	fputc('\n', stderr);
+}
+
+/* Mode nat64: the kernel delivers a packet for one of its own addresses locally, so a pool4 that holds one
+ * would never see its return traffic in the TUN. False after saying so. */
+static bool pool4_not_local(const struct conf *c)
+{
+	struct ifaddrs *all, *a;
+	char p[INET_ADDRSTRLEN + 4], h[INET_ADDRSTRLEN];
+	bool ok = true;
+
+	if (getifaddrs(&all) < 0) {
+		fprintf(stderr, "xlat64: listing the host's addresses: %s\n", strerror(errno));
+		return false;
+	}
+	for (a = all; a && ok; a = a->ifa_next) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)a->ifa_addr;
+
+		if (!s || s->sin_family != AF_INET)
+			continue;
+		for (unsigned i = 0; i < c->n_pool4 && ok; i++) {
+			if (!prefix4_contains(&c->pool4[i].pfx, &s->sin_addr))
+				continue;
+			fprintf(stderr, "xlat64: pool4 %s holds %s, an address of this host (%s): the kernel keeps "
+				"its return traffic instead of routing it into %s, and a TUN translator cannot share "
+				"the host's address. Give pool4 addresses of its own, or leave pool4 out (the default "
+				"private pool4 is masqueraded behind the host's address)\n",
+				prefix4_fmt(&c->pool4[i].pfx, p, sizeof(p)),
+				inet_ntop(AF_INET, &s->sin_addr, h, sizeof(h)), a->ifa_name, c->device);
+			ok = false;
+		}
+	}
+	freeifaddrs(all);
+	for (unsigned i = 0; i < c->n_pool4 && ok && c->xlat.has_own4; i++) {
+		if (prefix4_contains(&c->pool4[i].pfx, &c->xlat.own4)) {
+			fprintf(stderr, "xlat64: address4 %s is inside pool4 %s: it goes on %s as a local address, "
+				"so the kernel would keep pool4's return traffic for itself\n",
+				inet_ntop(AF_INET, &c->xlat.own4, h, sizeof(h)),
+				prefix4_fmt(&c->pool4[i].pfx, p, sizeof(p)), c->device);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+/* Translated packets leave through the kernel's forwarding path: say so when it is off. The admin decides;
+ * xlat64 does not change sysctls behind their back. */
+static void check_forwarding(void)
+{
+	static const char *const knob[][2] = {
+		{ "/proc/sys/net/ipv6/conf/all/forwarding", "net.ipv6.conf.all.forwarding" },
+		{ "/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward" },
+	};
+
+	for (size_t i = 0; i < sizeof(knob) / sizeof(knob[0]); i++) {
+		FILE *f = fopen(knob[i][0], "r");
+		int ch = f ? fgetc(f) : EOF;
+
+		if (f)
+			fclose(f);
+		if (ch == '0')
+			fprintf(stderr, "xlat64: warning: %s is 0: the kernel will not forward translated packets "
+				"between the TUN and other interfaces (sysctl -w %s=1)\n", knob[i][1], knob[i][1]);
+	}
 }
 
 /* Whether this kernel lets us batch with io_uring; each worker makes its own ring later. */
@@ -103,12 +206,12 @@ static bool uring_works(void)
 
 static void print_counters(struct worker **w, unsigned n)
 {
-	struct stats sum;
+	struct stats *each[TUN_QUEUES_MAX], sum;
 	bool any = false;
 
-	memset(&sum, 0, sizeof(sum));
 	for (unsigned i = 0; i < n; i++)
-		stats_sum(&sum, &w[i]->stats);
+		each[i] = &w[i]->stats;
+	ctl_stats_snapshot(&sum, each, n);
 	for (int id = 0; id < STAT_MAX; id++) {
 		if (!sum.c[id])
 			continue;
@@ -119,6 +222,98 @@ static void print_counters(struct worker **w, unsigned n)
 	}
 	if (!any)
 		fprintf(stderr, "xlat64: no packets seen\n");
+}
+
+/* What the control socket reads: set before ctl_start(), unchanged until ctl_stop(). */
+struct view {
+	const struct conf *c;
+	const char *device;
+	struct worker **w;
+	struct stats *stats[TUN_QUEUES_MAX];
+	unsigned n;
+};
+
+static void view_status(void *opaque, struct ctl_status *st)
+{
+	struct view *v = opaque;
+
+	st->mode = v->c->mode == CONF_MODE_NAT64 ? "nat64" : "siit";
+	st->device = v->device;
+	st->queues = v->n;
+}
+
+static void view_stats(void *opaque, struct stats *sum)
+{
+	struct view *v = opaque;
+
+	ctl_stats_snapshot(sum, v->stats, v->n);
+}
+
+static void view_config(void *opaque, FILE *f)
+{
+	conf_print(f, ((struct view *)opaque)->c);
+}
+
+/* sessions, bib, pool4: each worker's tables read between two of its batches, under its lock, so the
+ * worker waits at most for one table's iteration. */
+static bool view_rows(void *opaque, const struct ctl_req *req, struct ctl_rows *out, char *err, size_t errlen)
+{
+	struct view *v = opaque;
+	struct nat64_view nv;
+
+	nat64_view_init(&nv, req->cmd, &v->c->xlat.pool6, worker_now(), out);
+	for (unsigned i = 0; i < v->n; i++) {
+		bool more;
+
+		pthread_mutex_lock(&v->w[i]->lock);
+		more = nat64_view_add(&nv, v->w[i]->nat.db);
+		pthread_mutex_unlock(&v->w[i]->lock);
+		if (!more)
+			break;
+	}
+	return nat64_view_finish(&nv, err, errlen);
+}
+
+static const struct ctl_ops siit_ops = { .status = view_status, .stats = view_stats, .config = view_config };
+static const struct ctl_ops nat64_ops = {
+	.status = view_status, .stats = view_stats, .config = view_config, .rows = view_rows,
+};
+
+/* Mode nat64: worker id's tables (of n), with pool4 and the static BIB entries of the configuration. NULL
+ * after saying why. */
+static struct nat64 *nat64_load(const struct conf *c, unsigned id, unsigned n, const uint8_t secret[16])
+{
+	struct nat64 *db = nat64_new(&c->nat64, id, n, secret);
+	char a[INET6_ADDRSTRLEN + 8], b[INET6_ADDRSTRLEN];
+	const char *why;
+
+	if (!db) {
+		fprintf(stderr, "xlat64: out of memory for the NAT64 tables of worker %u\n", id);
+		return NULL;
+	}
+	for (unsigned i = 0; i < c->n_pool4; i++) {
+		const struct conf_pool4 *p = &c->pool4[i];
+
+		if (!nat64_pool4_add(db, p->proto, &p->pfx, p->lo, p->hi, &why)) {
+			fprintf(stderr, "xlat64: pool4 %s %u-%u %s: %s\n", prefix4_fmt(&p->pfx, a, sizeof(a)),
+				(unsigned)p->lo, (unsigned)p->hi, nat64_proto_name(p->proto), why);
+			goto fail;
+		}
+	}
+	for (unsigned i = 0; i < c->n_bib; i++) {
+		const struct conf_bib *e = &c->bib[i];
+
+		if (!nat64_static_add(db, e->proto, &e->a6, e->p6, e->a4, e->p4, &why)) {
+			fprintf(stderr, "xlat64: bib %s %s#%u %s#%u: %s\n", nat64_proto_name(e->proto),
+				inet_ntop(AF_INET, &e->a4, a, sizeof(a)), (unsigned)e->p4,
+				inet_ntop(AF_INET6, &e->a6, b, sizeof(b)), (unsigned)e->p6, why);
+			goto fail;
+		}
+	}
+	return db;
+fail:
+	nat64_free(db);
+	return NULL;
 }
 
 /* Block until SIGTERM/SIGINT (returns true) or a worker failure (false). SIGHUP is only acknowledged. */
@@ -148,17 +343,28 @@ static bool wait_for_stop(int sig_fd, int fail_fd)
 	}
 }
 
-/* Start the workers, wait, stop them. Returns the exit status. */
+/* Start the workers and the control socket, wait, stop them. Returns the exit status. */
 static int run_workers(const struct conf *c, const struct tun *t, struct worker_shared *sh, int sig_fd)
 {
+	bool nat64 = c->mode == CONF_MODE_NAT64;
 	struct worker *w[TUN_QUEUES_MAX];
+	uint8_t secret[16];
 	unsigned n = 0;
 	int status = 1;
 
+	/* Keys the NAT64 table hashes and RFC 6056 port choice: unpredictable per run (RFC 6056 §3.3.3),
+	 * the same for all workers. */
+	if (nat64 && getrandom(secret, sizeof(secret), 0) != sizeof(secret)) {
+		fprintf(stderr, "xlat64: getrandom: %s\n", strerror(errno));
+		return 1;
+	}
 	for (; n < t->n; n++) {
+		struct nat64 *db = NULL;
 		int e;
 
-		w[n] = worker_new(c, sh, n, t->fd[n]);
+		if (nat64 && !(db = nat64_load(c, n, t->n, secret)))
+			break;
+		w[n] = worker_new(c, sh, n, t->fd[n], db);
 		if (!w[n]) {
 			fprintf(stderr, "xlat64: out of memory for worker %u\n", n);
 			break;
@@ -171,8 +377,20 @@ static int run_workers(const struct conf *c, const struct tun *t, struct worker_
 		}
 	}
 	if (n == t->n) {
-		print_start(c, t, sh);
-		status = wait_for_stop(sig_fd, sh->fail_fd) ? 0 : 1;
+		struct view v = { .c = c, .device = t->name, .w = w, .n = n };
+		struct ctl *ctl;
+		char err[256];
+
+		for (unsigned i = 0; i < n; i++)
+			v.stats[i] = &w[i]->stats;
+		ctl = ctl_start(c->socket, nat64 ? &nat64_ops : &siit_ops, &v, err, sizeof(err));
+		if (ctl) {
+			print_start(c, t, sh);
+			status = wait_for_stop(sig_fd, sh->fail_fd) ? 0 : 1;
+			ctl_stop(ctl);
+		} else {
+			fprintf(stderr, "xlat64: %s\n", err);
+		}
 	}
 	atomic_store(&sh->stop, true);
 	for (unsigned i = 0; i < n; i++)
@@ -187,6 +405,7 @@ int daemon_run(const struct conf *c)
 {
 	struct worker_shared sh = { .fail_fd = -1 };
 	struct sigaction wake = { .sa_handler = on_wake };	/* no SA_RESTART: read() must return EINTR */
+	bool nat64 = c->mode == CONF_MODE_NAT64, masquerade = nat64 && c->masquerade;
 	struct tun t;
 	sigset_t sigs;
 	char err[256];
@@ -211,15 +430,24 @@ int daemon_run(const struct conf *c)
 		fprintf(stderr, "xlat64: installing the wake-up signal handler: %s\n", strerror(errno));
 		goto out;
 	}
+	if (nat64 && !pool4_not_local(c))
+		goto out;
+	check_forwarding();
 	sh.uring = uring_works();
 	if (!tun_open(&t, c->device, queue_count(c), true, err, sizeof(err))) {
 		fprintf(stderr, "xlat64: %s\n", err);
 		goto out;
 	}
-	if (netlink_setup(c, t.name, t.ifindex, err, sizeof(err)))
-		status = run_workers(c, &t, &sh, sig_fd);
-	else
+	if (!netlink_setup(c, t.name, t.ifindex, err, sizeof(err)))
 		fprintf(stderr, "xlat64: %s\n", err);
+	else if (masquerade && !nft_masquerade_add(t.name, c->pool4, c->n_pool4, err, sizeof(err)))
+		fprintf(stderr, "xlat64: masquerading pool4: %s\n", err);
+	else
+		status = run_workers(c, &t, &sh, sig_fd);
+	/* nft_masquerade_add() replaces the table atomically: whether or not it succeeded, none of ours
+	 * may stay behind. */
+	if (masquerade)
+		nft_masquerade_del(t.name);
 	/* Closing the last queue deletes the device, and with it its addresses and routes. */
 	tun_close(&t);
 out:

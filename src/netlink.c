@@ -170,6 +170,26 @@ static bool nl_route(struct nl *nl, int ifindex, int family, const void *dst, ui
 	return nl_do(nl, nlh, what, err, errlen);
 }
 
+static bool same4(const struct prefix4 *a, const struct prefix4 *b)
+{
+	return a->len == b->len && a->addr.s_addr == b->addr.s_addr;
+}
+
+/* Mode nat64: pool4 row i's prefix still needs a route, i.e. neither an earlier row (the rows of one pool4
+ * line differ by protocol only) nor a route4 line has it. */
+static bool pool4_route_wanted(const struct conf *c, unsigned i)
+{
+	const struct prefix4 *p = &c->pool4[i].pfx;
+
+	for (unsigned k = 0; k < i; k++)
+		if (same4(&c->pool4[k].pfx, p))
+			return false;
+	for (unsigned k = 0; k < c->n_route4; k++)
+		if (same4(&c->route4[k], p))
+			return false;
+	return true;
+}
+
 static bool nl_setup(struct nl *nl, const struct conf *c, const char *ifname, int ifindex, char *err, size_t errlen)
 {
 	const struct xlat_conf *x = &c->xlat;
@@ -207,6 +227,16 @@ static bool nl_setup(struct nl *nl, const struct conf *c, const char *ifname, in
 	for (unsigned i = 0; i < c->n_route4; i++) {
 		snprintf(what, sizeof(what), "adding route %s dev %s", prefix4_fmt(&c->route4[i], p, sizeof(p)), ifname);
 		if (!nl_route(nl, ifindex, AF_INET, &c->route4[i].addr, c->route4[i].len, what, err, errlen))
+			return false;
+	}
+	/* The return traffic of stateful NAT64 (RFC 6146) is addressed to pool4. */
+	for (unsigned i = 0; c->mode == CONF_MODE_NAT64 && i < c->n_pool4; i++) {
+		const struct prefix4 *r = &c->pool4[i].pfx;
+
+		if (!pool4_route_wanted(c, i))
+			continue;
+		snprintf(what, sizeof(what), "adding route %s dev %s", prefix4_fmt(r, p, sizeof(p)), ifname);
+		if (!nl_route(nl, ifindex, AF_INET, &r->addr, r->len, what, err, errlen))
 			return false;
 	}
 	for (unsigned i = 0; i < c->n_route6; i++) {

@@ -13,8 +13,14 @@
  *   forwards once and cuts back into the same datagrams where it must.
  * Where io_uring is missing or forbidden (seccomp in containers, kernel.io_uring_disabled), the worker
  * sleeps in a blocking read() instead: one read and one write per datagram, no coalescing.
+ *
+ * In mode nat64 the worker also owns the RFC 6146 tables (w->nat.db), runs their timers about once a
+ * second, and so must wake up without traffic: an io_uring timeout request, or a poll() with a timeout
+ * in front of the blocking read. While it handles a batch it holds w->lock, which the control socket
+ * takes to list the tables between two batches.
  */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,12 +30,14 @@
 #include <unistd.h>
 
 #include "uring.h"
+#include "vnet_ports.h"
 #include "worker.h"
 
 enum { BUF_FREE, BUF_READ, BUF_WRITE };
 #define UD_WRITE 1	/* user_data: buffer index << 1, | UD_WRITE for a write */
+#define UD_TIMER (UINT64_MAX - 1)	/* user_data of the NAT64 timer's timeout request */
 
-static uint64_t now_ms(void)
+uint64_t worker_now(void)
 {
 	struct timespec ts;
 
@@ -43,7 +51,7 @@ static uint64_t rng_seed(unsigned id)
 	uint64_t s = 0;
 
 	if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != sizeof(s))
-		s = now_ms() ^ ((uint64_t)getpid() << 32);
+		s = worker_now() ^ ((uint64_t)getpid() << 32);
 	s ^= (uint64_t)(id + 1) * 0x9e3779b97f4a7c15ull;
 	return s ? s : 1;	/* xorshift never leaves 0 */
 }
@@ -74,17 +82,41 @@ static void write_failed(struct worker *w, int err)
 /* Translate the datagram (len bytes) read into b. Returns how many datagrams are in w->out to be sent. */
 static unsigned translate(struct worker *w, struct worker_buf *b, uint32_t len)
 {
-	enum stat_id why = vnet_rx(&b->vnet, b->tb.pkt, len, &w->ctx.gso_size);
+	enum stat_id why = vnet_rx(&b->vnet, b->tb.pkt, len, &w->nat.xlat.gso_size);
+	struct vnet_ports ports;
 	enum xlat_verdict v;
+	uint8_t *whole;
+	uint32_t whole_len;
 
 	if (why) {
 		w->stats.c[why]++;
 		return 0;
 	}
-	if (w->ctx.gso_size)
+	if (w->nat.xlat.gso_size)
 		w->stats.c[STAT_GSO_RX]++;
-	v = xlat_packet(&w->ctx, b->tb.pkt, len, &w->out);
+	if (!w->nat.db) {
+		v = xlat_packet(&w->nat.xlat, b->tb.pkt, len, &w->out);
+		vnet_restore(&b->vnet);
+		return v == XLAT_EMIT ? w->out.n : 0;
+	}
+	/* RFC 6146 §3.4: a binding needs the ports of the whole datagram. A fragment never keeps a partial
+	 * checksum (vnet_rx()), and the reassembled datagram is translated in the defrag buffer, so its
+	 * translation leaves without offload (out_hdr()). */
+	switch (defrag_packet(w->defrag, b->tb.pkt, len, w->nat.xlat.now, &w->stats, &whole, &whole_len)) {
+	case DEFRAG_PASS:
+		break;
+	case DEFRAG_DONE:
+		vnet_restore(&b->vnet);
+		v = nat64_packet(&w->nat, whole, whole_len, &w->out);
+		return v == XLAT_EMIT ? w->out.n : 0;
+	default:	/* held or dropped, and counted */
+		vnet_restore(&b->vnet);
+		return 0;
+	}
+	vnet_ports_save(&b->vnet, &ports);
+	v = nat64_packet(&w->nat, b->tb.pkt, len, &w->out);
 	vnet_restore(&b->vnet);
+	vnet_ports_fix(&b->vnet, &ports);
 	return v == XLAT_EMIT ? w->out.n : 0;
 }
 
@@ -108,24 +140,62 @@ static void write_now(struct worker *w, const struct virtio_net_hdr *h, const st
 		write_failed(w, errno);
 }
 
-/* Without io_uring: a blocking read, then a write per datagram out. */
+/* Mode nat64, when due: the RFC 6146 timers. Sessions past their lifetime go (with the dynamic bindings
+ * left without one), and stored IPv4 SYNs past their 6 s get the ICMP error nat64_tick() builds, written
+ * at once: it lives in the scratch area, which the next datagram reuses. Datagrams whose fragments did
+ * not all arrive in time go too. */
+static void tick(struct worker *w)
+{
+	static const struct virtio_net_hdr plain;
+	uint64_t now = w->nat.xlat.now;
+	bool more;
+
+	if (!w->nat.db || now < w->next_tick)
+		return;
+	w->next_tick = now + WORKER_TICK_MS;
+	defrag_expire(w->defrag, now, &w->stats);
+	do {
+		more = nat64_tick(&w->nat, now, &w->out);
+		for (unsigned i = 0; i < w->out.n; i++)
+			write_now(w, &plain, &w->out.pkt[i]);
+	} while (more);
+}
+
+/* Milliseconds until the next tick, for a wait that must end by then; -1 (forever) in mode siit. */
+static int tick_wait(const struct worker *w)
+{
+	uint64_t now = worker_now();
+
+	if (!w->nat.db)
+		return -1;
+	return w->next_tick > now ? (int)(w->next_tick - now) : 0;
+}
+
+/* Without io_uring: a blocking read, then a write per datagram out. In mode nat64 a poll() in front of
+ * the read ends the wait when the timers are due. */
 static void run_blocking(struct worker *w)
 {
 	struct worker_buf *b = &w->buf[0];
 
 	while (!stopping(w)) {
-		ssize_t n = tun_read(w->fd, &b->tb, &b->vnet.hdr);
-		unsigned outs;
+		struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
+		unsigned outs = 0;
+		ssize_t n = 0;
+		int ready = w->nat.db ? poll(&pfd, 1, tick_wait(w)) : 1;
 
-		if (n < 0) {
+		if (ready > 0)
+			n = tun_read(w->fd, &b->tb, &b->vnet.hdr);
+		if (ready < 0 || n < 0) {
 			if (errno == EINTR)
 				continue;
 			/* EFAULT/EBADFD: the device was deleted under us. */
-			worker_fail(w, "reading from the TUN device", errno);
+			worker_fail(w, ready < 0 ? "waiting for the TUN device" : "reading from the TUN device", errno);
 			return;
 		}
-		w->ctx.now = now_ms();
-		outs = translate(w, b, (uint32_t)n);
+		pthread_mutex_lock(&w->lock);
+		w->nat.xlat.now = worker_now();
+		if (ready > 0)
+			outs = translate(w, b, (uint32_t)n);
 		for (unsigned i = 0; i < outs; i++) {
 			struct virtio_net_hdr h;
 			bool in_place;
@@ -133,6 +203,8 @@ static void run_blocking(struct worker *w)
 			if (out_hdr(w, b, i, &h, &in_place))
 				write_now(w, &h, &w->out.pkt[i]);
 		}
+		tick(w);
+		pthread_mutex_unlock(&w->lock);
 	}
 }
 
@@ -144,6 +216,8 @@ struct ring {
 	int armed;		/* the buffer whose read waits for data, or -1 */
 	unsigned got;		/* datagrams the last batch brought */
 	bool eagain;		/* ... and a non-blocking read found the queue empty */
+	bool timer;		/* nat64: the timeout request that wakes the worker for its tick is queued */
+	struct __kernel_timespec timeout;
 };
 
 /* An SQE for a read or write on the queue, at the current position (a TUN has none). */
@@ -303,6 +377,10 @@ static bool ring_reap(struct worker *w, struct ring *r)
 
 		uring_cqe_seen(&r->u);
 		r->inflight--;
+		if (cqe->user_data == UD_TIMER) {
+			r->timer = false;	/* -ETIME: it only had to end the wait */
+			continue;
+		}
 		buf_release(w, i);
 		if (write) {
 			if (res < 0)
@@ -353,13 +431,38 @@ static void ring_drain(struct ring *r)
 	}
 }
 
+/* Mode nat64: a timeout request that completes when the next tick is due, so that an idle worker wakes up
+ * for its timers. It counts as a completion, ending the wait of io_uring_enter(). */
+static void arm_timer(struct worker *w, struct ring *r)
+{
+	struct io_uring_sqe *sqe;
+	int ms = tick_wait(w);
+
+	if (ms < 0 || r->timer || !(sqe = uring_sqe(&r->u)))
+		return;
+	if (ms < 1)
+		ms = 1;
+	r->timeout = (struct __kernel_timespec){ ms / 1000, (ms % 1000) * 1000000L };
+	sqe->opcode = IORING_OP_TIMEOUT;
+	sqe->fd = -1;
+	sqe->addr = (uintptr_t)&r->timeout;
+	sqe->len = 1;
+	sqe->off = 0;	/* no completion count: purely a timer */
+	sqe->user_data = UD_TIMER;
+	r->timer = true;
+	r->inflight++;
+}
+
 static void run_ring(struct worker *w, struct ring *r)
 {
 	while (!stopping(w)) {
 		/* Non-blocking reads for as many datagrams as the last batch brought, twice that while the
 		 * queue was never found empty: the batch follows the queue's depth. */
 		unsigned want = r->eagain ? r->got : 2 * r->got, wait;
+		bool ok;
 
+		/* First, so that the writes and reads of a full batch never leave it without a slot. */
+		arm_timer(w, r);
 		for (unsigned i = 0; i < w->nbuf && (r->armed < 0 || want); i++) {
 			struct io_uring_sqe *sqe;
 
@@ -369,15 +472,19 @@ static void run_ring(struct worker *w, struct ring *r)
 			queue_read(w, r, sqe, i);
 		}
 		/* Everything queued completes during the call; waiting for one more means waiting for the
-		 * armed read, i.e. for the next datagram. */
+		 * armed read, i.e. for the next datagram (or for the timer). */
 		wait = r->queued + (r->armed >= 0);
 		r->queued = 0;
 		if (uring_enter(&r->u, wait ? wait : 1) < 0 && errno != EINTR) {
 			worker_fail(w, "io_uring_enter", errno);
 			break;
 		}
-		w->ctx.now = now_ms();
-		if (!ring_reap(w, r))
+		pthread_mutex_lock(&w->lock);
+		w->nat.xlat.now = worker_now();
+		ok = ring_reap(w, r);
+		tick(w);
+		pthread_mutex_unlock(&w->lock);
+		if (!ok)
 			break;
 	}
 	ring_drain(r);
@@ -388,7 +495,7 @@ void *worker_main(void *arg)
 	struct worker *w = arg;
 	struct ring r = { .armed = -1 };
 
-	w->ctx.now = now_ms();
+	w->nat.xlat.now = w->next_tick = worker_now();
 	/* The ring belongs to this thread (IORING_SETUP_SINGLE_ISSUER), so it is made here. */
 	if (w->sh->uring && uring_init(&r.u, 2 * WORKER_BUFS)) {
 		for (; w->nbuf < WORKER_BUFS && tun_buf_init(&w->buf[w->nbuf].tb); w->nbuf++)
@@ -401,24 +508,38 @@ void *worker_main(void *arg)
 	return NULL;
 }
 
-struct worker *worker_new(const struct conf *c, struct worker_shared *sh, unsigned id, int fd)
+struct worker *worker_new(const struct conf *c, struct worker_shared *sh, unsigned id, int fd, struct nat64 *db)
 {
 	struct worker *w;
 
 	/* Separately allocated and cache-line aligned: no two workers' counters share a line. */
-	if (posix_memalign((void **)&w, 64, sizeof(*w)) != 0)
+	if (posix_memalign((void **)&w, 64, sizeof(*w)) != 0) {
+		nat64_free(db);
 		return NULL;
+	}
 	memset(w, 0, sizeof(*w));
 	w->id = id;
 	w->fd = fd;
 	w->sh = sh;
-	w->ctx.conf = &c->xlat;
-	w->ctx.stats = &w->stats;
-	w->ctx.rng = rng_seed(id);
+	w->nat.xlat.conf = &c->xlat;
+	w->nat.xlat.stats = &w->stats;
+	w->nat.xlat.rng = rng_seed(id);
+	w->nat.db = db;
 	w->gro_head = -1;
-	w->ctx.scratch = malloc(XLAT_SCRATCH_SIZE);
-	if (!w->ctx.scratch || !tun_buf_init(&w->buf[0].tb)) {
-		free(w->ctx.scratch);
+	if (db) {
+		struct defrag_limits l;
+
+		defrag_limits_default(&l);
+		l.hash_key = rng_seed(id);
+		w->defrag = defrag_new(&l);
+	}
+	w->nat.xlat.scratch = malloc(XLAT_SCRATCH_SIZE);
+	if (!w->nat.xlat.scratch || (db && !w->defrag) || !tun_buf_init(&w->buf[0].tb) ||
+	    pthread_mutex_init(&w->lock, NULL) != 0) {
+		tun_buf_free(&w->buf[0].tb);
+		free(w->nat.xlat.scratch);
+		defrag_free(w->defrag);
+		nat64_free(db);
 		free(w);
 		return NULL;
 	}
@@ -430,6 +551,9 @@ void worker_free(struct worker *w)
 {
 	for (unsigned i = 0; i < w->nbuf; i++)
 		tun_buf_free(&w->buf[i].tb);
-	free(w->ctx.scratch);
+	free(w->nat.xlat.scratch);
+	defrag_free(w->defrag);
+	nat64_free(w->nat.db);
+	pthread_mutex_destroy(&w->lock);
 	free(w);
 }

@@ -9,7 +9,9 @@
 #include <sys/uio.h>
 
 #include "conf.h"
+#include "defrag.h"
 #include "gro.h"
+#include "nat64.h"
 #include "stats.h"
 #include "tun.h"
 #include "vnet.h"
@@ -24,6 +26,9 @@ struct worker_shared {
 	int fail_fd;		/* eventfd: a worker lost its queue; wakes the main thread */
 	bool uring;		/* batch with io_uring (the main thread checked that it works) */
 };
+
+/* How often a NAT64 worker runs its timers (nat64_tick()), also when no packet arrives. */
+#define WORKER_TICK_MS 1000
 
 struct worker_buf {
 	struct tun_buf tb;
@@ -42,8 +47,18 @@ struct worker {
 	unsigned id;
 	int fd;
 	struct worker_shared *sh;
-	struct xlat_ctx ctx;
-	struct stats stats;		/* read by the main thread only after the worker has exited */
+	/* nat.xlat is the core's context in both modes; nat.db holds the RFC 6146 tables in mode nat64
+	 * (NULL in siit), owned by this worker. */
+	struct nat64_ctx nat;
+	struct defrag *defrag;		/* mode nat64: reassembly in front of the tables (RFC 6146 §3.4) */
+	/* Held while the worker handles a batch (and runs its timers): another thread that takes it may
+	 * read nat.db. Nobody else takes it on the packet path, so it is never contended there. */
+	pthread_mutex_t lock;
+	uint64_t next_tick;		/* nat64: when nat64_tick() is due (ms) */
+	/* Written by this worker alone, with plain increments of aligned 64-bit words (never torn on the
+	 * targets we build for); the control socket reads them meanwhile with relaxed atomic loads
+	 * (ctl_stats_snapshot()), so a snapshot may lag by a batch but never shows a half-written counter. */
+	struct stats stats;
 	struct xlat_out out;
 	struct gro gro;			/* the super-packet being built, headed by buf[gro_head] */
 	int gro_head;			/* -1: none */
@@ -52,8 +67,11 @@ struct worker {
 	struct worker_buf buf[WORKER_BUFS];
 };
 
-/* A worker for queue fd, not started; NULL when out of memory. */
-struct worker *worker_new(const struct conf *c, struct worker_shared *sh, unsigned id, int fd);
+/* The workers' clock (ctx->now, nat64_tick()): CLOCK_MONOTONIC in milliseconds. */
+uint64_t worker_now(void);
+/* A worker for queue fd, not started; NULL when out of memory. db: mode nat64's tables for this worker
+ * (nat64_new() for worker id), which it owns from now on, even when this fails; NULL in mode siit. */
+struct worker *worker_new(const struct conf *c, struct worker_shared *sh, unsigned id, int fd, struct nat64 *db);
 void worker_free(struct worker *w);
 /* The thread: runs until sh->stop is seen (the main thread interrupts its wait with a signal, see
  * daemon.c) or the queue fails (reported through sh->fail_fd). */

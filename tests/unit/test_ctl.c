@@ -781,7 +781,7 @@ TEST(ctl_cli)
 {
 	struct fake f;
 	struct ctl *c;
-	char out[8192], args[256];
+	char out[32768], args[256];
 	static const char *const usage[] = {
 		"stats --bogus", "stats all", "status --explain", "config --all", "stats --socket",
 		"stats --socket=", "bib --json --explain", "pool4 -j",
