@@ -42,6 +42,7 @@ for suite in "${suites[@]}"; do
 		run_suite vectors build/test/vectors "$shared" ;;
 	e2e)
 		for t in tests/e2e/*.sh; do
+			[ "$t" = tests/e2e/lib.sh ] && continue	# shared helpers, not a suite
 			[ -f "$t" ] && XLAT64=${XLAT64:-build/xlat64-san} run_suite "e2e/$(basename "$t" .sh)" bash "$t"
 		done ;;
 	*)

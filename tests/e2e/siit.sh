@@ -22,68 +22,22 @@
 #     to finish, in both directions.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-XLAT64=${XLAT64:-build/xlat64}
-PY=/usr/bin/python3
-E2E=tests/e2e
-
-if [ "$(id -u)" != 0 ]; then echo "SKIP e2e/siit: needs root (network namespaces)"; exit 0; fi
-if [ ! -c /dev/net/tun ]; then echo "SKIP e2e/siit: no /dev/net/tun"; exit 0; fi
+. tests/e2e/lib.sh
+e2e_init e2e/siit x64e-$$
 
 NS_C=x64e-$$-c; NS_X=x64e-$$-x; NS_S=x64e-$$-s
 C6=2001:db8:1::2; X6=2001:db8:1::1; C4=192.0.2.2	# C4: the client as the IPv4 side sees it
 X4=198.51.100.1; S4=198.51.100.2; T6=2001:db8:64::198.51.100.2	# T6: the server as the client sees it
 T6N=2001:db8:64::c633:6402	# T6 as traceroute -n prints it
 OWN4=203.0.113.1; OWN6=2001:db8:ffff::1; TUN=x64e0
-W=$(mktemp -d /tmp/x64e.XXXXXX)
-LOG=$W/log; XLOG=$W/xlat64.stderr
-PIDS=(); XPID=
-npass=0; nfail=0
-
-cleanup() {
-	local p ns
-	for p in "${PIDS[@]}" $XPID; do kill "$p" 2>/dev/null; done
-	for ns in $NS_C $NS_X $NS_S; do
-		# whatever is still running in our own namespaces was started by this script
-		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-		ip netns del "$ns" 2>/dev/null
-	done
-	if [ $nfail -gt 0 ] || [ "${KEEP_LOG:-0}" = 1 ]; then
-		echo "# logs kept in $W"
-	else
-		rm -rf "$W"
-	fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+XLOG=$W/xlat64.stderr
 
 nsc() { ip netns exec "$NS_C" "$@"; }
 nsx() { ip netns exec "$NS_X" "$@"; }
 nss() { ip netns exec "$NS_S" "$@"; }
 
-# check NAME FUNCTION ARGS...: the function's output goes to the log. It fails if it returns non-zero or
-# calls fail (which keeps the first reason in $why), so a function can go on and log more after a failure.
-check() {
-	local name=$1; shift
-	why=
-	echo "### $name" >> "$LOG"
-	if "$@" >> "$LOG" 2>&1 && [ -z "$why" ]; then
-		echo "PASS $name"; npass=$((npass + 1))
-	else
-		echo "FAIL $name: ${why:-see $LOG}"; nfail=$((nfail + 1))
-	fi
-}
-fail() { [ -n "$why" ] || why=$*; return 1; }
-# spawn NS CMD...: start a server in a namespace, remember its pid (ip netns exec execs, so $! is the server).
-spawn() { local ns=$1; shift; ip netns exec "$ns" "$@" >> "$LOG" 2>&1 & PIDS+=($!); }
-
 topology() {
-	local ns
-	for ns in $NS_C $NS_X $NS_S; do
-		ip netns add "$ns" || return 1
-		ip -n "$ns" link set lo up
-		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
-			net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
-	done
+	ns_add $NS_C $NS_X $NS_S || return 1
 	nss sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	nsx sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
 		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
@@ -104,16 +58,8 @@ topology() {
 	ip -n $NS_S addr add $S4/24 dev s0
 	ip -n $NS_S link set s0 up
 	ip -n $NS_S route add 192.0.2.0/24 via $X4 dev s0
-	# A veth's carrier comes up up to a second after "link set up" (link watch); wait for it, so that
-	# the first checks don't measure a retransmitted Neighbor Solicitation.
-	local _
-	for _ in $(seq 40); do
-		[ "$(oper $NS_C c0)$(oper $NS_X x6)$(oper $NS_X x4)$(oper $NS_S s0)" = UPUPUPUP ] && return 0
-		sleep 0.05
-	done
-	return 1
+	links_up $NS_C:c0 $NS_X:x6 $NS_X:x4 $NS_S:s0
 }
-oper() { ip -n "$1" -br link show "$2" | awk '{ print $2 }'; }
 
 start_xlat() {
 	cat > "$W/xlat64.conf" <<-EOF
@@ -128,17 +74,11 @@ start_xlat() {
 	address4 $OWN4
 	address6 $OWN6
 	EOF
-	ip netns exec $NS_X "$XLAT64" run -f "$W/xlat64.conf" 2> "$XLOG" &
-	XPID=$!
-	local _
-	for _ in $(seq 100); do
-		kill -0 $XPID 2>/dev/null || break
-		ip -n $NS_X -6 route show 2001:db8:64::/96 2>/dev/null | grep -q "dev $TUN" &&
-			ip -n $NS_X route show 192.0.2.0/24 2>/dev/null | grep -q "dev $TUN" && return 0
-		sleep 0.05
-	done
-	sed 's/^/# /' "$XLOG"
-	return 1
+	xlat_run $NS_X "$W/xlat64.conf" "$XLOG" routes_in
+}
+routes_in() {
+	ip -n $NS_X -6 route show 2001:db8:64::/96 2>/dev/null | grep -q "dev $TUN" &&
+		ip -n $NS_X route show 192.0.2.0/24 2>/dev/null | grep -q "dev $TUN"
 }
 
 servers() {
@@ -149,13 +89,7 @@ servers() {
 	spawn $NS_S $PY $E2E/peer.py udp-echo-server $S4 7777
 	spawn $NS_C $PY $E2E/peer.py udp-echo-server :: 7777
 	spawn $NS_S $PY $E2E/peer.py tcp-sink $S4 9001
-	local _
-	for _ in $(seq 100); do
-		nss ss -Hltn 'sport = :8080' | grep -q . && nss ss -Hltn 'sport = :9001' | grep -q . &&
-			nss ss -Hlun 'sport = :7777' | grep -q . && nsc ss -Hlun 'sport = :7777' | grep -q . && return 0
-		sleep 0.05
-	done
-	return 1
+	listening $NS_S tcp 8080 9001 && listening $NS_S udp 7777 && listening $NS_C udp 7777
 }
 
 # --- checks -------------------------------------------------------------------------------------------
@@ -236,20 +170,7 @@ bad_input() {
 	nss ping -4 -c 2 -i 0.2 -W 2 $C4 || fail "xlat64 alive but ping 4->6 fails afterwards"
 }
 
-stop_xlat() {
-	local t0 rc _
-	t0=$(date +%s%N)
-	if ! kill -TERM $XPID; then
-		wait $XPID; rc=$?; XPID=
-		fail "xlat64 had already exited (status $rc)"; return 1
-	fi
-	for _ in $(seq 40); do kill -0 $XPID 2>/dev/null || break; sleep 0.05; done
-	kill -0 $XPID 2>/dev/null && { kill -9 $XPID; fail "still running 2 s after SIGTERM"; return 1; }
-	wait $XPID; rc=$?; XPID=
-	echo "exit status $rc after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
-	[ $rc = 0 ] || fail "exit status $rc after SIGTERM"
-	! ip -n $NS_X link show $TUN 2>/dev/null || fail "$TUN still exists"
-}
+stop_xlat() { xlat_stop $NS_X $TUN; }
 
 # The counters printed on exit: some drop counter must have moved after the bad input.
 drop_counters() {
@@ -258,18 +179,12 @@ drop_counters() {
 	grep -qiE '(^|[[:space:]])drop_[a-z0-9_]*[[:space:]:=]+[1-9]' "$XLOG" || fail "every drop counter is 0"
 }
 
-sanitizers() {
-	! grep -E 'Sanitizer|runtime error:' "$XLOG" || fail "sanitizer report in $XLOG"
-}
+sanitizers() { no_sanitizer_reports "$XLOG"; }
 
 # --- run ------------------------------------------------------------------------------------------------
-[ -x "$XLAT64" ] || { echo "FAIL e2e/siit/start: $XLAT64 missing (make build/xlat64)"; exit 1; }
-[ -x $PY ] || { echo "FAIL e2e/siit/start: $PY missing"; exit 1; }
-topology >> "$LOG" 2>&1 || { echo "FAIL e2e/siit/start: topology setup failed"; nfail=1; exit 1; }
-if ! start_xlat >> "$LOG" 2>&1; then
-	echo "FAIL e2e/siit/start: xlat64 did not come up: $(tail -n 1 "$XLOG")"; nfail=1; exit 1
-fi
-servers || { echo "FAIL e2e/siit/start: servers did not start"; nfail=1; exit 1; }
+topology >> "$LOG" 2>&1 || e2e_abort "topology setup failed"
+start_xlat >> "$LOG" 2>&1 || e2e_abort "xlat64 did not come up: $(tail -n 1 "$XLOG")"
+servers || e2e_abort "servers did not start"
 
 check e2e/siit/ping-6to4 ping_6to4
 check e2e/siit/ping-4to6 ping_4to6
@@ -289,9 +204,4 @@ check e2e/siit/shutdown stop_xlat
 check e2e/siit/drop-counters drop_counters
 check e2e/siit/sanitizers sanitizers
 
-if [ $nfail -gt 0 ]; then
-	echo "# ---- log ($LOG) ----"; tail -n 60 "$LOG" | sed 's/^/# /'
-	echo "# ---- xlat64 stderr ----"; tail -n 40 "$XLOG" | sed 's/^/# /'
-fi
-echo "# e2e/siit: $npass passed, $nfail failed"
-[ $nfail -eq 0 ]
+e2e_finish "$XLOG"
