@@ -213,8 +213,8 @@ static bool add_pool4(const struct conf_key *k, struct conf *c, struct parser *p
 }
 
 /* pool4 PREFIX [LO-HI] [tcp|udp|icmp], the words in any order (Jool's CLI puts the protocol first). Without
- * a range, Jool's 61001-65535: a pool4 address may well be the box's own, whose lower ports Linux hands to
- * local sockets (its ephemeral range ends at 60999). Without a protocol, one row for each. */
+ * a range, Jool's 61001-65535, so a pool4 line copied from a Jool setup means the same ports. Without a
+ * protocol, one row for each. */
 bool conf_parse_pool4(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
 {
 	struct conf_pool4 row = { .lo = NAT64_POOL4_DEFAULT_LO, .hi = NAT64_POOL4_DEFAULT_HI };
