@@ -40,7 +40,6 @@
 	X(DROP_TOO_BIG, "packet too big for the next hop with DF set; an ICMP Fragmentation Needed / Packet Too Big was sent") \
 	X(DROP_PARAM_PTR, "ICMP Parameter Problem pointer that has no counterpart in the other family") \
 	X(DROP_NO_ICMP_SRC, "ICMP error with an untranslatable source and no RFC 6791 pool or own address") \
-	X(DROP_HAIRPIN_LOOP, "packet would be hairpinned a second time") \
 	X(DROP_NO_ROOM, "output does not fit the buffer (too many fragments)") \
 	X(DROP_NAT64_SRC_POOL6, "NAT64: IPv6 source inside pool6 (RFC 6146 section 3.5: it would loop)") \
 	X(DROP_NAT64_POOL4, "NAT64: IPv4 destination is not a pool4 address") \
@@ -59,7 +58,6 @@
 	X(DROP_NAT64_NOMEM, "NAT64: out of memory for a binding or session") \
 	X(DROP_BAD_VERSION, "neither IPv4 nor IPv6") \
 	X(DROP_MULTICAST, "multicast or broadcast destination, e.g. the kernel's own MLD reports on the device; not translated") \
-	X(DROP_ICMP_ERR_RATE, "translator-generated ICMP error suppressed (to a multicast/unspecified address or from an ICMP error)") \
 	X(DROP_TUN_WRITE, "write to the TUN device failed") \
 	X(DROP_VNET_HDR, "virtio-net header (TUN offloads) that does not match its packet or asks for an offload the translator does not do") \
 	X(DROP_GSO_NODF, "IPv4 GSO super-packet without DF: its segments might need IPv6 fragments, which a super-packet cannot get") \
