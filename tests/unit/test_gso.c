@@ -41,29 +41,6 @@ static void setup(void)
 	memset(&vr, 0, sizeof(vr));
 }
 
-/* The kernel's partial checksum: the folded pseudo-header sum over the L4 length, not complemented. */
-static void partial(uint8_t *p, uint32_t len)
-{
-	uint32_t l3 = p[0] >> 4 == 4 ? (p[0] & 15) * 4u : 40;
-	uint8_t proto = p[0] >> 4 == 4 ? p[9] : p[6];
-	uint32_t sum;
-
-	if (p[0] >> 4 == 4) {
-		struct in_addr s, d;
-
-		memcpy(&s, p + 12, 4);
-		memcpy(&d, p + 16, 4);
-		sum = csum_pseudo4(s, d, proto, len - l3);
-	} else {
-		struct in6_addr s, d;
-
-		memcpy(&s, p + 8, 16);
-		memcpy(&d, p + 24, 16);
-		sum = csum_pseudo6(&s, &d, proto, len - l3);
-	}
-	tp_wr16(p + l3 + tp_csum_at(proto), csum_fold(sum));
-}
-
 /* A TCP segment's header and n payload bytes at l4 (the checksum field left 0). */
 static void tcp_at(uint8_t *l4, uint32_t n)
 {
@@ -98,7 +75,7 @@ static uint32_t l4_6(uint8_t proto, uint32_t n)
 		tcp_at(pkt + 40, n);
 	else
 		udp_at(pkt + 40, n);
-	partial(pkt, 40 + hl + n);
+	tp_partial(pkt, 40 + hl + n);
 	return 40 + hl + n;
 }
 
@@ -116,7 +93,7 @@ static uint32_t l4_4(uint8_t proto, uint32_t n, bool df)
 		tcp_at(pkt + 20, n);
 	else
 		udp_at(pkt + 20, n);
-	partial(pkt, 20 + hl + n);
+	tp_partial(pkt, 20 + hl + n);
 	return 20 + hl + n;
 }
 
@@ -362,7 +339,7 @@ TEST(partial_csum_ffff)
 	for (unsigned a = 0; a < 65536 && tp_rd16(pkt + 26) != 0xffff; a++) {
 		tp_wr16(pkt + 14, a);
 		tp_ip4_csum(pkt);
-		partial(pkt, len);
+		tp_partial(pkt, len);
 	}
 	CHECK_EQ(tp_rd16(pkt + 26), 0xffff);
 	vhdr(VIRTIO_NET_HDR_GSO_NONE, 0, 20, 6, 0);
@@ -387,7 +364,7 @@ TEST(partial_csum_finished)
 	pkt[40] = 128;
 	for (int i = 0; i < 56; i++)
 		pkt[48 + i] = (uint8_t)i;
-	partial(pkt, 40 + 64);
+	tp_partial(pkt, 40 + 64);
 	vhdr(VIRTIO_NET_HDR_GSO_NONE, 0, 40, 2, 0);
 	CHECK_EQ(run(40 + 64, &h, &ok), 0);
 	CHECK(ok);

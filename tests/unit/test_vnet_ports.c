@@ -71,30 +71,6 @@ static uint32_t datagram(const char *src, uint16_t sport, const char *dst, uint1
 	return l3 + n;
 }
 
-/* The kernel's partial checksum: the folded pseudo-header sum over the L4 length, not complemented. */
-static void partial(uint8_t *p, uint32_t len)
-{
-	bool v4 = p[0] >> 4 == 4;
-	uint32_t l3 = v4 ? 20 : 40;
-	uint8_t proto = v4 ? p[9] : p[6];
-	uint32_t sum;
-
-	if (v4) {
-		struct in_addr s, d;
-
-		memcpy(&s, p + 12, 4);
-		memcpy(&d, p + 16, 4);
-		sum = csum_pseudo4(s, d, proto, len - l3);
-	} else {
-		struct in6_addr s, d;
-
-		memcpy(&s, p + 8, 16);
-		memcpy(&d, p + 24, 16);
-		sum = csum_pseudo6(&s, &d, proto, len - l3);
-	}
-	tp_wr16(p + l3 + tp_csum_at(proto), csum_fold(sum));
-}
-
 /* The datagram at pkt (len bytes, partial sum in place) through the worker and the kernel: true when it was
  * translated in place with checksum offload; *residue is what a receiver computes (0: right). */
 static bool through(uint32_t len, bool fix, uint16_t *residue)
@@ -109,7 +85,7 @@ static bool through(uint32_t len, bool fix, uint16_t *residue)
 	const struct xlat_pkt *o;
 	uint8_t *l4;
 
-	partial(pkt, len);
+	tp_partial(pkt, len);
 	if (vnet_rx(&vr, pkt, len, &gso) || !vr.csum)
 		return false;
 	ctx.xlat.gso_size = gso;

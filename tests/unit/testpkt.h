@@ -167,6 +167,30 @@ static inline uint32_t tp_csum_at(uint8_t proto)
 	return proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 : 2;
 }
 
+/* The kernel's partial checksum (CHECKSUM_PARTIAL, virtio NEEDS_CSUM): the folded pseudo-header sum over
+ * the L4 length, not complemented, in the TCP/UDP checksum field of the len-byte datagram at p. */
+static inline void tp_partial(uint8_t *p, uint32_t len)
+{
+	uint32_t l3 = p[0] >> 4 == 4 ? (p[0] & 15) * 4u : 40;
+	uint8_t proto = p[0] >> 4 == 4 ? p[9] : p[6];
+	uint32_t sum;
+
+	if (p[0] >> 4 == 4) {
+		struct in_addr s, d;
+
+		memcpy(&s, p + 12, 4);
+		memcpy(&d, p + 16, 4);
+		sum = csum_pseudo4(s, d, proto, len - l3);
+	} else {
+		struct in6_addr s, d;
+
+		memcpy(&s, p + 8, 16);
+		memcpy(&d, p + 24, 16);
+		sum = csum_pseudo6(&s, &d, proto, len - l3);
+	}
+	tp_wr16(p + l3 + tp_csum_at(proto), csum_fold(sum));
+}
+
 /* What a receiver computes over an L4 segment of len bytes at l4, its checksum included, under the IPv6
  * pseudo-header of the header at ip6 with next header nh: 0 when the checksum is right, else how wrong. */
 static inline uint16_t tp_residue6_l4(const uint8_t *ip6, const uint8_t *l4, uint8_t nh, uint32_t len)
