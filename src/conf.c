@@ -120,18 +120,31 @@ bool conf_parse_u32(const char *s, uint32_t max, uint32_t *out)
 	return true;
 }
 
-static const char *const conf_mode_names[] = { [CONF_MODE_SIIT] = "siit", [CONF_MODE_NAT64] = "nat64" };
+static const char *const conf_mode_names[] = {
+	[CONF_MODE_SIIT] = "siit", [CONF_MODE_NAT64] = "nat64", [CONF_MODE_NONE] = "none", [CONF_MODE_CLAT] = "clat",
+};
+
+const char *conf_mode_name(enum conf_mode m)
+{
+	return (size_t)m < ARRAY_SIZE(conf_mode_names) ? conf_mode_names[m] : "unknown";
+}
+
+bool conf_has_service(const struct conf *c)
+{
+	(void)c;
+	return false;
+}
 
 static bool parse_mode(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(conf_mode_names); i++) {
+		if (i == CONF_MODE_CLAT && !strcmp(v[0], conf_mode_names[i]))
+			return conf_bad(p, k, "mode %s is not implemented yet", v[0]);
 		if (!strcmp(v[0], conf_mode_names[i])) {
 			c->mode = (enum conf_mode)i;
 			return true;
 		}
 	}
-	if (!strcmp(v[0], "clat"))
-		return conf_bad(p, k, "mode %s is not implemented yet", v[0]);
 	return conf_bad(p, k, "unknown mode");
 }
 
@@ -340,7 +353,7 @@ static const char duration[] = "a duration such as 90s, 5m, 1h30m, 500ms or 0:05
 
 /* In the order of xlat64.conf(5) and of conf_print(). */
 static const struct conf_key conf_keys[] = {
-	{ "mode", parse_mode, print_mode, "siit or nat64", 1, FIELD(mode) },
+	{ "mode", parse_mode, print_mode, "siit, nat64 or none", 1, FIELD(mode) },
 	{ "device", parse_ifname, print_string, "1 to 15 of A-Z a-z 0-9 _ . -", 1, FIELD(device) },
 	{ "queues", parse_uint, print_uint, "a number", 1, FIELD(queues), .max = 64 },
 	{ "mtu", parse_uint, print_uint, "a number", 1, FIELD(tun_mtu), .min = 1280, .max = 65535 },
@@ -464,10 +477,21 @@ static bool parse_line(struct parser *p, struct conf *c, unsigned *first, const 
 	return k->parse(k, c, tok + 1, p);
 }
 
-/* The mode a key belongs to, for messages (every `only` names one mode). */
-static const char *only_mode(const struct conf_key *k)
+/* The modes a key belongs to, for messages: "siit", "siit or nat64", "siit, nat64 or none". */
+static const char *only_mode(const struct conf_key *k, char *buf, size_t n)
 {
-	return conf_mode_names[__builtin_ctz(k->only)];
+	unsigned left = (unsigned)__builtin_popcount(k->only);
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (size_t m = 0; m < ARRAY_SIZE(conf_mode_names); m++) {
+		if (!(k->only & MODE(m)))
+			continue;
+		left--;
+		len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s", conf_mode_names[m],
+					left > 1 ? ", " : left == 1 ? " or " : "");
+	}
+	return buf;
 }
 
 /* A key of the other mode is an error at its first line. Decided after the last line because `mode` may
@@ -476,6 +500,7 @@ static bool check_modes(struct parser *p, const struct conf *c, const unsigned *
 {
 	unsigned mode_line = first[find_key("mode") - conf_keys];
 	const struct conf_key *bad = NULL;
+	char modes[64];
 
 	for (size_t i = 0; i < ARRAY_SIZE(conf_keys); i++) {
 		const struct conf_key *k = &conf_keys[i];
@@ -487,10 +512,10 @@ static bool check_modes(struct parser *p, const struct conf *c, const unsigned *
 		return true;
 	p->line = first[bad - conf_keys];
 	if (mode_line)
-		return conf_fail(p, "%s: only in mode %s (line %u sets mode %s)", bad->name, only_mode(bad), mode_line,
-				 conf_mode_names[c->mode]);
-	return conf_fail(p, "%s: only in mode %s (the mode is %s, the default)", bad->name, only_mode(bad),
-			 conf_mode_names[c->mode]);
+		return conf_fail(p, "%s: only in mode %s (line %u sets mode %s)", bad->name,
+				 only_mode(bad, modes, sizeof(modes)), mode_line, conf_mode_names[c->mode]);
+	return conf_fail(p, "%s: only in mode %s (the mode is %s, the default)", bad->name,
+			 only_mode(bad, modes, sizeof(modes)), conf_mode_names[c->mode]);
 }
 
 void conf_defaults(struct conf *c)
@@ -531,6 +556,8 @@ bool conf_parse(const char *name, const char *text, struct conf *out, char *err,
 		ok = conf_fail(p, "mode siit needs a pool6 line or at least one eamt line");
 	if (ok && c->mode == CONF_MODE_NAT64)
 		ok = conf_nat64_finish(p, c, first[find_key("masquerade") - conf_keys]);
+	if (ok && c->mode == CONF_MODE_NONE && !conf_has_service(c))
+		ok = conf_fail(p, "mode none runs no translator, so it needs a service: dns64-listen or pref64-interface");
 	if (ok)
 		*out = *c;
 out:
@@ -587,11 +614,13 @@ bool conf_load(const char *path, struct conf *c, char *err, size_t errlen)
  * implied: read back, they give the same struct conf. */
 void conf_print(FILE *f, const struct conf *c)
 {
+	char modes[64];
+
 	for (size_t i = 0; i < ARRAY_SIZE(conf_keys); i++) {
 		const struct conf_key *k = &conf_keys[i];
 
 		if (k->only && !(k->only & MODE(c->mode)))
-			fprintf(f, "# %s (only in mode %s)\n", k->name, only_mode(k));
+			fprintf(f, "# %s (only in mode %s)\n", k->name, only_mode(k, modes, sizeof(modes)));
 		else
 			k->print(k, c, f);
 	}

@@ -15,7 +15,9 @@
 #define CONF_DEFAULT_PATH "/etc/xlat64.conf"
 #define CONF_DEFAULT_SOCKET "/run/xlat64.sock"
 
-enum conf_mode { CONF_MODE_SIIT, CONF_MODE_NAT64 };
+/* none: no translator, only the services (DNS64, PREF64 router advertisements); clat: the host side of
+ * 464XLAT (RFC 6877). */
+enum conf_mode { CONF_MODE_SIIT, CONF_MODE_NAT64, CONF_MODE_NONE, CONF_MODE_CLAT };
 
 /* One pool4 line: every address of pfx, ports (or ICMP identifiers) lo..hi, for one protocol. */
 struct conf_pool4 {
@@ -74,5 +76,9 @@ bool conf_load(const char *path, struct conf *c, char *err, size_t errlen);
 /* Print the effective configuration in the file's own syntax (every key, defaults included), so that
  * conf_parse(conf_print(c)) yields c again. */
 void conf_print(FILE *f, const struct conf *c);
+/* The name of a mode as the file spells it ("siit"). */
+const char *conf_mode_name(enum conf_mode m);
+/* Whether the configuration runs a service beside (or, in mode none, instead of) the translator. */
+bool conf_has_service(const struct conf *c);
 
 #endif

@@ -26,7 +26,7 @@
 #define CTL_TIMEOUT_MS 2000	/* a client must send its request, and keep reading the answer, in time */
 #define CTL_COLUMNS_MAX 16
 
-enum ctl_cmd { CTL_STATUS, CTL_STATS, CTL_CONFIG, CTL_SESSIONS, CTL_BIB, CTL_POOL4, CTL_CMD_MAX };
+enum ctl_cmd { CTL_STATUS, CTL_STATS, CTL_CONFIG, CTL_SESSIONS, CTL_BIB, CTL_POOL4, CTL_RELOAD, CTL_CMD_MAX };
 
 /* Request flags, the words after the command. */
 enum {
@@ -67,12 +67,25 @@ void ctl_rows_columns(struct ctl_rows *r, const struct ctl_column *cols, unsigne
  * memory, the table outgrew its limit, or no columns were declared; the request then fails. */
 bool ctl_rows_add(struct ctl_rows *r, const char *const *cells);
 
+#define CTL_STATUS_EXTRA_MAX 8
+
 /* What `status` shows besides what the server knows itself (pid, uptime since ctl_start, version). */
 struct ctl_status {
 	const char *mode;	/* "siit" */
-	const char *device;	/* the TUN device's name */
+	const char *device;	/* the TUN device's name; NULL: none (mode none) */
 	unsigned queues;	/* worker threads */
+	/* One line per service (dns64, pref64, clat): ctl_status_add(). */
+	unsigned n_extra;
+	struct {
+		char key[16];
+		char value[240];
+	} extra[CTL_STATUS_EXTRA_MAX];
 };
+
+/* Add a "key: value" line to `status` (a string member in JSON). Lines beyond CTL_STATUS_EXTRA_MAX are
+ * dropped; a value is cut at 239 bytes. */
+__attribute__((format(printf, 3, 4)))
+void ctl_status_add(struct ctl_status *st, const char *key, const char *fmt, ...);
 
 struct ctl_ops {
 	void (*status)(void *opaque, struct ctl_status *st);
@@ -86,6 +99,9 @@ struct ctl_ops {
 	 * in nat64 mode".
 	 */
 	bool (*rows)(void *opaque, const struct ctl_req *req, struct ctl_rows *out, char *err, size_t errlen);
+	/* reload: read the configuration file again and apply it; what was done goes to f. False with a
+	 * message in err (e.g. "xlat64.conf:3: ..." or what needs a restart); nothing changed then. */
+	bool (*reload)(void *opaque, FILE *f, char *err, size_t errlen);
 };
 
 struct ctl;

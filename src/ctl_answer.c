@@ -33,6 +33,7 @@ static const struct {
 	[CTL_SESSIONS] = { "sessions", CTL_F_JSON },
 	[CTL_BIB] = { "bib", CTL_F_JSON },
 	[CTL_POOL4] = { "pool4", CTL_F_JSON },
+	[CTL_RELOAD] = { "reload", 0 },
 };
 static const char *const ctl_flag_words[] = { "all", "explain", "json" };	/* bit i is word i */
 
@@ -281,7 +282,7 @@ struct ctl_fields {
 __attribute__((format(printf, 4, 5)))
 static void field(struct ctl_fields *fl, const char *name, bool numeric, const char *fmt, ...)
 {
-	char value[128];
+	char value[256];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -300,18 +301,36 @@ static void field(struct ctl_fields *fl, const char *name, bool numeric, const c
 		json_str(fl->f, value);
 }
 
+void ctl_status_add(struct ctl_status *st, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (st->n_extra >= CTL_STATUS_EXTRA_MAX)
+		return;
+	snprintf(st->extra[st->n_extra].key, sizeof(st->extra[0].key), "%s", key);
+	va_start(ap, fmt);
+	vsnprintf(st->extra[st->n_extra].value, sizeof(st->extra[0].value), fmt, ap);
+	va_end(ap);
+	st->n_extra++;
+}
+
 static bool do_status(const struct ctl_ops *ops, void *opaque, const struct ctl_self *self,
 		      const struct ctl_req *req, FILE *f)
 {
-	struct ctl_status st = { .mode = "unknown", .device = "unknown" };
+	static struct ctl_status st;	/* large; the server answers one request at a time */
 	unsigned long long up = self->uptime_s;
 	struct ctl_fields fl = { .f = f, .json = req->flags & CTL_F_JSON };
 
+	st = (struct ctl_status){ .mode = "unknown", .device = "unknown" };
 	if (ops->status)
 		ops->status(opaque, &st);
 	field(&fl, "mode", false, "%s", st.mode);
-	field(&fl, "device", false, "%s", st.device);
-	field(&fl, "queues", true, "%u", st.queues);
+	if (st.device) {
+		field(&fl, "device", false, "%s", st.device);
+		field(&fl, "queues", true, "%u", st.queues);
+	}
+	for (unsigned i = 0; i < st.n_extra; i++)
+		field(&fl, st.extra[i].key, false, "%s", st.extra[i].value);
 	if (fl.json)
 		field(&fl, "uptime", true, "%llu", up);
 	else
@@ -431,6 +450,10 @@ bool ctl_answer(const struct ctl_ops *ops, void *opaque, const struct ctl_self *
 	case CTL_CONFIG:
 		ok = do_config(ops, opaque, req, f, &r) || ctl_fail(err, errlen, "config: cannot produce it");
 		break;
+	case CTL_RELOAD:
+		if (!ops->reload)
+			return ctl_fail(err, errlen, "reload: this daemon cannot reload");
+		return ops->reload(opaque, f, err, errlen);
 	default:
 		ok = do_table(ops, opaque, req, &r, err, errlen);
 		break;

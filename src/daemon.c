@@ -2,7 +2,9 @@
  * One worker thread per TUN queue (worker.c). A worker owns its queue, buffers, counters and translation
  * context, and shares nothing writable with the others, so the packet path takes no lock. The main thread
  * only waits for signals (signalfd) or a worker failure, then stops the workers and prints the summed
- * counters. The control socket (ctl.h) answers on a thread of its own meanwhile.
+ * counters. The control socket (ctl.h) answers on a thread of its own meanwhile; SIGHUP or `xlat64 reload`
+ * applies a new configuration (daemon_reload.c). The services (DNS64, PREF64 router advertisements) run
+ * beside the workers on threads of their own, or alone in mode none, which has no TUN at all.
  *
  * Mode nat64 (RFC 6146) keeps its tables per worker, and the kernel picks a TUN queue by its own flow hash,
  * which does not follow nat64_steer(): the return traffic of a binding could reach a worker that does not
@@ -32,15 +34,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctl.h"
-#include "daemon.h"
-#include "nat64_view.h"
+#include "daemon_internal.h"
 #include "netlink.h"
 #include "nft.h"
-#include "stats.h"
-#include "tun.h"
 #include "uring.h"
-#include "worker.h"
 
 #define WAKE_SIGNAL SIGRTMIN	/* glibc's SIGRTMIN already skips the signals it uses itself */
 #define WAKE_EVERY_MS 20
@@ -204,81 +201,6 @@ static bool uring_works(void)
 	return true;
 }
 
-static void print_counters(struct worker **w, unsigned n)
-{
-	struct stats *each[TUN_QUEUES_MAX], sum;
-	bool any = false;
-
-	for (unsigned i = 0; i < n; i++)
-		each[i] = &w[i]->stats;
-	ctl_stats_snapshot(&sum, each, n);
-	for (int id = 0; id < STAT_MAX; id++) {
-		if (!sum.c[id])
-			continue;
-		if (!any)
-			fprintf(stderr, "xlat64: counters:\n");
-		any = true;
-		fprintf(stderr, "xlat64:   %-20s %llu\n", stats_name((enum stat_id)id), (unsigned long long)sum.c[id]);
-	}
-	if (!any)
-		fprintf(stderr, "xlat64: no packets seen\n");
-}
-
-/* What the control socket reads: set before ctl_start(), unchanged until ctl_stop(). */
-struct view {
-	const struct conf *c;
-	const char *device;
-	struct worker **w;
-	struct stats *stats[TUN_QUEUES_MAX];
-	unsigned n;
-};
-
-static void view_status(void *opaque, struct ctl_status *st)
-{
-	struct view *v = opaque;
-
-	st->mode = v->c->mode == CONF_MODE_NAT64 ? "nat64" : "siit";
-	st->device = v->device;
-	st->queues = v->n;
-}
-
-static void view_stats(void *opaque, struct stats *sum)
-{
-	struct view *v = opaque;
-
-	ctl_stats_snapshot(sum, v->stats, v->n);
-}
-
-static void view_config(void *opaque, FILE *f)
-{
-	conf_print(f, ((struct view *)opaque)->c);
-}
-
-/* sessions, bib, pool4: each worker's tables read between two of its batches, under its lock, so the
- * worker waits at most for one table's iteration. */
-static bool view_rows(void *opaque, const struct ctl_req *req, struct ctl_rows *out, char *err, size_t errlen)
-{
-	struct view *v = opaque;
-	struct nat64_view nv;
-
-	nat64_view_init(&nv, req->cmd, &v->c->xlat.pool6, worker_now(), out);
-	for (unsigned i = 0; i < v->n; i++) {
-		bool more;
-
-		pthread_mutex_lock(&v->w[i]->lock);
-		more = nat64_view_add(&nv, v->w[i]->nat.db);
-		pthread_mutex_unlock(&v->w[i]->lock);
-		if (!more)
-			break;
-	}
-	return nat64_view_finish(&nv, err, errlen);
-}
-
-static const struct ctl_ops siit_ops = { .status = view_status, .stats = view_stats, .config = view_config };
-static const struct ctl_ops nat64_ops = {
-	.status = view_status, .stats = view_stats, .config = view_config, .rows = view_rows,
-};
-
 /* Mode nat64: worker id's tables (of n), with pool4 and the static BIB entries of the configuration. NULL
  * after saying why. */
 static struct nat64 *nat64_load(const struct conf *c, unsigned id, unsigned n, const uint8_t secret[16])
@@ -316,13 +238,14 @@ fail:
 	return NULL;
 }
 
-/* Block until SIGTERM/SIGINT (returns true) or a worker failure (false). SIGHUP is only acknowledged. */
-static bool wait_for_stop(int sig_fd, int fail_fd)
+/* Block until SIGTERM/SIGINT (returns true) or a worker failure (false). SIGHUP reloads. */
+static bool wait_for_stop(struct daemon *d, int sig_fd)
 {
-	struct pollfd pfd[2] = { { .fd = sig_fd, .events = POLLIN }, { .fd = fail_fd, .events = POLLIN } };
+	struct pollfd pfd[2] = { { .fd = sig_fd, .events = POLLIN }, { .fd = d->sh.fail_fd, .events = POLLIN } };
 
 	for (;;) {
 		struct signalfd_siginfo si;
+		char err[512];
 
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
@@ -334,83 +257,168 @@ static bool wait_for_stop(int sig_fd, int fail_fd)
 			return false;
 		if (read(sig_fd, &si, sizeof(si)) != sizeof(si))
 			continue;
-		if (si.ssi_signo == SIGHUP) {
-			fprintf(stderr, "xlat64: SIGHUP: reloading is not supported yet; restart to apply changes\n");
-			continue;
+		if (si.ssi_signo != SIGHUP) {
+			fprintf(stderr, "xlat64: SIG%s: stopping\n", sigabbrev_np((int)si.ssi_signo));
+			return true;
 		}
-		fprintf(stderr, "xlat64: SIG%s: stopping\n", sigabbrev_np((int)si.ssi_signo));
-		return true;
+		if (daemon_reload(d, err, sizeof(err)))
+			fprintf(stderr, "xlat64: SIGHUP: reloaded %s\n", d->path);
+		else
+			fprintf(stderr, "xlat64: SIGHUP: %s\n", err);
 	}
 }
 
-/* Start the workers and the control socket, wait, stop them. Returns the exit status. */
-static int run_workers(const struct conf *c, const struct tun *t, struct worker_shared *sh, int sig_fd)
+/* Services beside the translator: started after the workers, stopped before them, under d->lock. */
+bool daemon_services_start(struct daemon *d, const struct conf *c)
 {
+	(void)d;
+	(void)c;
+	return true;
+}
+
+void daemon_services_stop(struct daemon *d)
+{
+	(void)d;
+}
+
+bool daemon_services_reload(struct daemon *d, const struct conf *next, char *err, size_t errlen)
+{
+	(void)d;
+	(void)next;
+	(void)err;
+	(void)errlen;
+	return true;
+}
+
+void daemon_services_status(struct daemon *d, struct ctl_status *st)
+{
+	(void)d;
+	(void)st;
+}
+
+/* The workers, one per queue. False after saying why; those started are then in d->w[0..d->n). */
+static bool start_workers(struct daemon *d)
+{
+	const struct conf *c = d->c;
 	bool nat64 = c->mode == CONF_MODE_NAT64;
-	struct worker *w[TUN_QUEUES_MAX];
 	uint8_t secret[16];
-	unsigned n = 0;
-	int status = 1;
 
 	/* Keys the NAT64 table hashes and RFC 6056 port choice: unpredictable per run (RFC 6056 §3.3.3),
 	 * the same for all workers. */
 	if (nat64 && getrandom(secret, sizeof(secret), 0) != sizeof(secret)) {
 		fprintf(stderr, "xlat64: getrandom: %s\n", strerror(errno));
-		return 1;
+		return false;
 	}
-	for (; n < t->n; n++) {
+	for (; d->n < d->t.n; d->n++) {
 		struct nat64 *db = NULL;
+		struct worker *w;
 		int e;
 
-		if (nat64 && !(db = nat64_load(c, n, t->n, secret)))
-			break;
-		w[n] = worker_new(c, sh, n, t->fd[n], db);
-		if (!w[n]) {
-			fprintf(stderr, "xlat64: out of memory for worker %u\n", n);
-			break;
+		if (nat64 && !(db = nat64_load(c, d->n, d->t.n, secret)))
+			return false;
+		w = worker_new(c, &d->sh, d->n, d->t.fd[d->n], db);
+		if (!w) {
+			fprintf(stderr, "xlat64: out of memory for worker %u\n", d->n);
+			return false;
 		}
-		e = pthread_create(&w[n]->thread, NULL, worker_main, w[n]);
+		e = pthread_create(&w->thread, NULL, worker_main, w);
 		if (e) {
-			fprintf(stderr, "xlat64: starting worker %u: %s\n", n, strerror(e));
-			worker_free(w[n]);
-			break;
+			fprintf(stderr, "xlat64: starting worker %u: %s\n", d->n, strerror(e));
+			worker_free(w);
+			return false;
 		}
+		d->w[d->n] = w;
 	}
-	if (n == t->n) {
-		struct view v = { .c = c, .device = t->name, .w = w, .n = n };
-		struct ctl *ctl;
-		char err[256];
+	return true;
+}
 
-		for (unsigned i = 0; i < n; i++)
-			v.stats[i] = &w[i]->stats;
-		ctl = ctl_start(c->socket, nat64 ? &nat64_ops : &siit_ops, &v, err, sizeof(err));
-		if (ctl) {
-			print_start(c, t, sh);
-			status = wait_for_stop(sig_fd, sh->fail_fd) ? 0 : 1;
-			ctl_stop(ctl);
-		} else {
-			fprintf(stderr, "xlat64: %s\n", err);
-		}
+/* Start the workers, the services and the control socket, wait, stop them. Returns the exit status. */
+static int run(struct daemon *d, int sig_fd)
+{
+	struct ctl *ctl = NULL;
+	bool services = false;
+	char err[256];
+	int status = 1;
+
+	if (d->has_tun && !start_workers(d))
+		goto out;
+	pthread_mutex_lock(&d->lock);
+	services = daemon_services_start(d, d->c);
+	pthread_mutex_unlock(&d->lock);
+	if (!services)
+		goto out;
+	ctl = ctl_start(d->c->socket, &daemon_ctl_ops, d, err, sizeof(err));
+	if (!ctl) {
+		fprintf(stderr, "xlat64: %s\n", err);
+		goto out;
 	}
-	atomic_store(&sh->stop, true);
-	for (unsigned i = 0; i < n; i++)
-		worker_stop(w[i]);
-	print_counters(w, n);
-	for (unsigned i = 0; i < n; i++)
-		worker_free(w[i]);
+	if (d->has_tun)
+		print_start(d->c, &d->t, &d->sh);
+	else
+		fprintf(stderr, "xlat64: mode none: services only, no translator\n");
+	status = wait_for_stop(d, sig_fd) ? 0 : 1;
+out:
+	ctl_stop(ctl);
+	if (services) {
+		pthread_mutex_lock(&d->lock);
+		daemon_services_stop(d);
+		pthread_mutex_unlock(&d->lock);
+	}
+	atomic_store(&d->sh.stop, true);
+	for (unsigned i = 0; i < d->n; i++)
+		worker_stop(d->w[i]);
+	daemon_print_counters(d);
+	for (unsigned i = 0; i < d->n; i++)
+		worker_free(d->w[i]);
 	return status;
 }
 
-int daemon_run(const struct conf *c)
+/* The translator's TUN device, set up for c; then run(). */
+static int run_tun(struct daemon *d, int sig_fd)
 {
-	struct worker_shared sh = { .fail_fd = -1 };
-	struct sigaction wake = { .sa_handler = on_wake };	/* no SA_RESTART: read() must return EINTR */
-	bool nat64 = c->mode == CONF_MODE_NAT64, masquerade = nat64 && c->masquerade;
-	struct tun t;
-	sigset_t sigs;
+	const struct conf *c = d->c;
+	bool masquerade = c->mode == CONF_MODE_NAT64 && c->masquerade;
 	char err[256];
+	int status = 1;
+
+	if (c->mode == CONF_MODE_NAT64 && !pool4_not_local(c))
+		return 1;
+	check_forwarding();
+	d->sh.uring = uring_works();
+	if (!tun_open(&d->t, c->device, queue_count(c), true, err, sizeof(err))) {
+		fprintf(stderr, "xlat64: %s\n", err);
+		return 1;
+	}
+	d->has_tun = true;
+	if (!netlink_setup(c, d->t.name, d->t.ifindex, err, sizeof(err)))
+		fprintf(stderr, "xlat64: %s\n", err);
+	else if (masquerade && !nft_masquerade_add(d->t.name, c->pool4, c->n_pool4, err, sizeof(err)))
+		fprintf(stderr, "xlat64: masquerading pool4: %s\n", err);
+	else
+		status = run(d, sig_fd);
+	/* nft_masquerade_add() replaces the table atomically: whether or not it succeeded, none of ours
+	 * may stay behind. */
+	if (masquerade)
+		nft_masquerade_del(d->t.name);
+	/* Closing the last queue deletes the device, and with it its addresses and routes. */
+	tun_close(&d->t);
+	return status;
+}
+
+int daemon_run(const char *path, const struct conf *c)
+{
+	struct daemon d = { .path = path, .sh.fail_fd = -1 };
+	struct sigaction wake = { .sa_handler = on_wake };	/* no SA_RESTART: read() must return EINTR */
+	sigset_t sigs;
 	int sig_fd, status = 1;
 
+	d.c = malloc(sizeof(*d.c));
+	if (!d.c) {
+		fprintf(stderr, "xlat64: out of memory\n");
+		return 1;
+	}
+	*d.c = *c;
+	pthread_mutex_init(&d.lock, NULL);
 	/* Blocked here, before any thread exists, so every worker inherits the mask and only the signalfd
 	 * ever sees these signals. */
 	sigemptyset(&sigs);
@@ -419,9 +427,9 @@ int daemon_run(const struct conf *c)
 	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	sig_fd = signalfd(-1, &sigs, SFD_CLOEXEC);
-	sh.fail_fd = eventfd(0, EFD_CLOEXEC);
-	atomic_init(&sh.stop, false);
-	if (sig_fd < 0 || sh.fail_fd < 0) {
+	d.sh.fail_fd = eventfd(0, EFD_CLOEXEC);
+	atomic_init(&d.sh.stop, false);
+	if (sig_fd < 0 || d.sh.fail_fd < 0) {
 		fprintf(stderr, "xlat64: creating signalfd/eventfd: %s\n", strerror(errno));
 		goto out;
 	}
@@ -430,30 +438,13 @@ int daemon_run(const struct conf *c)
 		fprintf(stderr, "xlat64: installing the wake-up signal handler: %s\n", strerror(errno));
 		goto out;
 	}
-	if (nat64 && !pool4_not_local(c))
-		goto out;
-	check_forwarding();
-	sh.uring = uring_works();
-	if (!tun_open(&t, c->device, queue_count(c), true, err, sizeof(err))) {
-		fprintf(stderr, "xlat64: %s\n", err);
-		goto out;
-	}
-	if (!netlink_setup(c, t.name, t.ifindex, err, sizeof(err)))
-		fprintf(stderr, "xlat64: %s\n", err);
-	else if (masquerade && !nft_masquerade_add(t.name, c->pool4, c->n_pool4, err, sizeof(err)))
-		fprintf(stderr, "xlat64: masquerading pool4: %s\n", err);
-	else
-		status = run_workers(c, &t, &sh, sig_fd);
-	/* nft_masquerade_add() replaces the table atomically: whether or not it succeeded, none of ours
-	 * may stay behind. */
-	if (masquerade)
-		nft_masquerade_del(t.name);
-	/* Closing the last queue deletes the device, and with it its addresses and routes. */
-	tun_close(&t);
+	status = c->mode == CONF_MODE_NONE ? run(&d, sig_fd) : run_tun(&d, sig_fd);
 out:
 	if (sig_fd >= 0)
 		close(sig_fd);
-	if (sh.fail_fd >= 0)
-		close(sh.fail_fd);
+	if (d.sh.fail_fd >= 0)
+		close(d.sh.fail_fd);
+	pthread_mutex_destroy(&d.lock);
+	free(d.c);
 	return status;
 }

@@ -107,7 +107,7 @@ static struct conf *load(const char *path)
 }
 
 /* run and check both load a configuration, then act on it. */
-static int with_config(const char *cmd, int argc, char **argv, int (*act)(const struct conf *))
+static int with_config(const char *cmd, int argc, char **argv, int (*act)(const char *path, const struct conf *))
 {
 	int status = EXIT_USAGE;
 	const char *path = config_path(cmd, argc, argv, &status);
@@ -118,13 +118,14 @@ static int with_config(const char *cmd, int argc, char **argv, int (*act)(const 
 	c = load(path);
 	if (!c)
 		return EXIT_FAILURE;
-	status = act(c);
+	status = act(path, c);
 	free(c);
 	return status;
 }
 
-static int print_config(const struct conf *c)
+static int print_config(const char *path, const struct conf *c)
 {
+	(void)path;
 	conf_print(stdout, c);
 	return fflush(stdout) == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

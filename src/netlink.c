@@ -7,12 +7,13 @@
 #include <linux/rtnetlink.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "netlink.h"
 
-struct nl {
+struct netlink {
 	struct mnl_socket *sock;
 	unsigned seq;
 	char buf[8192];		/* requests and acknowledgements are small; no dumps */
@@ -46,7 +47,7 @@ static const char *nl_extack(const struct nlmsghdr *nlh)
 }
 
 /* Send nlh (built in nl->buf) and wait for its acknowledgement. `what` names the operation in errors. */
-static bool nl_do(struct nl *nl, struct nlmsghdr *nlh, const char *what, char *err, size_t errlen)
+static bool nl_do(struct netlink *nl, struct nlmsghdr *nlh, const char *what, char *err, size_t errlen)
 {
 	unsigned seq = nlh->nlmsg_seq = ++nl->seq;
 
@@ -84,7 +85,7 @@ static bool nl_do(struct nl *nl, struct nlmsghdr *nlh, const char *what, char *e
 	}
 }
 
-static struct nlmsghdr *nl_start(struct nl *nl, uint16_t type, uint16_t flags)
+static struct nlmsghdr *nl_start(struct netlink *nl, uint16_t type, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->buf);
 
@@ -93,7 +94,7 @@ static struct nlmsghdr *nl_start(struct nl *nl, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
-static bool nl_link(struct nl *nl, int ifindex, uint32_t mtu, bool up, const char *what, char *err, size_t errlen)
+bool netlink_link(struct netlink *nl, int ifindex, uint32_t mtu, bool up, const char *what, char *err, size_t errlen)
 {
 	struct nlmsghdr *nlh = nl_start(nl, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
@@ -111,7 +112,7 @@ static bool nl_link(struct nl *nl, int ifindex, uint32_t mtu, bool up, const cha
 
 /* The ICMPv4 errors xlat64 sends from address4, which the kernel owns, come back in through the device: without
  * accept_local the kernel takes them for martians (a local source arriving from outside) and drops them. */
-static bool nl_accept_local(struct nl *nl, int ifindex, const char *what, char *err, size_t errlen)
+static bool nl_accept_local(struct netlink *nl, int ifindex, const char *what, char *err, size_t errlen)
 {
 	struct nlmsghdr *nlh = nl_start(nl, RTM_NEWLINK, 0);
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
@@ -129,7 +130,7 @@ static bool nl_accept_local(struct nl *nl, int ifindex, const char *what, char *
 	return nl_do(nl, nlh, what, err, errlen);
 }
 
-static bool nl_addr(struct nl *nl, int ifindex, int family, const void *addr, uint8_t plen, const char *what,
+bool netlink_addr(struct netlink *nl, int ifindex, int family, const void *addr, uint8_t plen, const char *what,
 		    char *err, size_t errlen)
 {
 	struct nlmsghdr *nlh = nl_start(nl, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
@@ -151,10 +152,10 @@ static bool nl_addr(struct nl *nl, int ifindex, int family, const void *addr, ui
 	return nl_do(nl, nlh, what, err, errlen);
 }
 
-static bool nl_route(struct nl *nl, int ifindex, int family, const void *dst, uint8_t plen, const char *what,
-		     char *err, size_t errlen)
+bool netlink_route(struct netlink *nl, bool add, int ifindex, int family, const void *dst, uint8_t plen,
+		     const char *what, char *err, size_t errlen)
 {
-	struct nlmsghdr *nlh = nl_start(nl, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL);
+	struct nlmsghdr *nlh = nl_start(nl, add ? RTM_NEWROUTE : RTM_DELROUTE, add ? NLM_F_CREATE | NLM_F_EXCL : 0);
 	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 
 	rtm->rtm_family = (uint8_t)family;
@@ -170,43 +171,92 @@ static bool nl_route(struct nl *nl, int ifindex, int family, const void *dst, ui
 	return nl_do(nl, nlh, what, err, errlen);
 }
 
-static bool same4(const struct prefix4 *a, const struct prefix4 *b)
+/* A route into the device. */
+struct route {
+	int family;
+	uint8_t plen;
+	union {
+		struct in_addr a4;
+		struct in6_addr a6;
+	} dst;
+};
+
+#define ROUTES_MAX (1 + 2 * CONF_ROUTES_MAX + CONF_POOL4_MAX)
+
+static bool same_route(const struct route *a, const struct route *b)
 {
-	return a->len == b->len && a->addr.s_addr == b->addr.s_addr;
+	return a->family == b->family && a->plen == b->plen &&
+	       !memcmp(&a->dst, &b->dst, a->family == AF_INET ? sizeof(a->dst.a4) : sizeof(a->dst.a6));
 }
 
-/* Mode nat64: pool4 row i's prefix still needs a route, i.e. neither an earlier row (the rows of one pool4
- * line differ by protocol only) nor a route4 line has it. */
-static bool pool4_route_wanted(const struct conf *c, unsigned i)
+static bool has_route(const struct route *r, unsigned n, const struct route *x)
 {
-	const struct prefix4 *p = &c->pool4[i].pfx;
-
-	for (unsigned k = 0; k < i; k++)
-		if (same4(&c->pool4[k].pfx, p))
-			return false;
-	for (unsigned k = 0; k < c->n_route4; k++)
-		if (same4(&c->route4[k], p))
-			return false;
-	return true;
+	for (unsigned i = 0; i < n; i++)
+		if (same_route(&r[i], x))
+			return true;
+	return false;
 }
 
-static bool nl_setup(struct nl *nl, const struct conf *c, const char *ifname, int ifindex, char *err, size_t errlen)
+static void put_route(struct route *r, unsigned *n, int family, const void *dst, uint8_t plen)
+{
+	struct route x = { .family = family, .plen = plen };
+
+	memcpy(&x.dst, dst, family == AF_INET ? sizeof(x.dst.a4) : sizeof(x.dst.a6));
+	/* A prefix named twice (a route6 line repeating pool6, the three protocol rows of one pool4 line,
+	 * a route4 line for a pool4 prefix) is routed once. */
+	if (!has_route(r, *n, &x))
+		r[(*n)++] = x;
+}
+
+/* Every route c wants into the device: pool6, route4, in mode nat64 pool4 (its return traffic, RFC 6146),
+ * route6. */
+static unsigned routes_of(const struct conf *c, struct route *r)
+{
+	unsigned n = 0;
+
+	if (c->xlat.has_pool6)
+		put_route(r, &n, AF_INET6, &c->xlat.pool6.addr, c->xlat.pool6.len);
+	for (unsigned i = 0; i < c->n_route4; i++)
+		put_route(r, &n, AF_INET, &c->route4[i].addr, c->route4[i].len);
+	for (unsigned i = 0; c->mode == CONF_MODE_NAT64 && i < c->n_pool4; i++)
+		put_route(r, &n, AF_INET, &c->pool4[i].pfx.addr, c->pool4[i].pfx.len);
+	for (unsigned i = 0; i < c->n_route6; i++)
+		put_route(r, &n, AF_INET6, &c->route6[i].addr, c->route6[i].len);
+	return n;
+}
+
+static bool route_do(struct netlink *nl, bool add, const struct route *r, const char *ifname, int ifindex,
+		     char *err, size_t errlen)
+{
+	char what[128], p[INET6_ADDRSTRLEN + 8];
+
+	if (r->family == AF_INET)
+		prefix4_fmt(&(struct prefix4){ r->dst.a4, r->plen }, p, sizeof(p));
+	else
+		prefix6_fmt(&(struct prefix6){ r->dst.a6, r->plen }, p, sizeof(p));
+	snprintf(what, sizeof(what), "%s route %s dev %s", add ? "adding" : "removing", p, ifname);
+	return netlink_route(nl, add, ifindex, r->family, &r->dst, r->plen, what, err, errlen);
+}
+
+static bool nl_setup(struct netlink *nl, const struct conf *c, const char *ifname, int ifindex, char *err, size_t errlen)
 {
 	const struct xlat_conf *x = &c->xlat;
 	char what[128], p[INET6_ADDRSTRLEN + 8];
+	struct route r[ROUTES_MAX];
+	unsigned n;
 
 	snprintf(what, sizeof(what), "setting MTU %u on %s", (unsigned)c->tun_mtu, ifname);
-	if (!nl_link(nl, ifindex, c->tun_mtu, false, what, err, errlen))
+	if (!netlink_link(nl, ifindex, c->tun_mtu, false, what, err, errlen))
 		return false;
 	/* Up before the routes: the kernel refuses an IPv4 route through a link that is down. */
 	snprintf(what, sizeof(what), "setting link %s up", ifname);
-	if (!nl_link(nl, ifindex, 0, true, what, err, errlen))
+	if (!netlink_link(nl, ifindex, 0, true, what, err, errlen))
 		return false;
 	if (x->has_own4) {
 		struct prefix4 a = { x->own4, 32 };
 
 		snprintf(what, sizeof(what), "adding address %s dev %s", prefix4_fmt(&a, p, sizeof(p)), ifname);
-		if (!nl_addr(nl, ifindex, AF_INET, &a.addr, 32, what, err, errlen))
+		if (!netlink_addr(nl, ifindex, AF_INET, &a.addr, 32, what, err, errlen))
 			return false;
 		snprintf(what, sizeof(what), "setting accept_local on %s", ifname);
 		if (!nl_accept_local(nl, ifindex, what, err, errlen))
@@ -216,62 +266,87 @@ static bool nl_setup(struct nl *nl, const struct conf *c, const char *ifname, in
 		struct prefix6 a = { x->own6, 128 };
 
 		snprintf(what, sizeof(what), "adding address %s dev %s", prefix6_fmt(&a, p, sizeof(p)), ifname);
-		if (!nl_addr(nl, ifindex, AF_INET6, &a.addr, 128, what, err, errlen))
+		if (!netlink_addr(nl, ifindex, AF_INET6, &a.addr, 128, what, err, errlen))
 			return false;
 	}
-	if (x->has_pool6) {
-		snprintf(what, sizeof(what), "adding route %s dev %s", prefix6_fmt(&x->pool6, p, sizeof(p)), ifname);
-		if (!nl_route(nl, ifindex, AF_INET6, &x->pool6.addr, x->pool6.len, what, err, errlen))
+	n = routes_of(c, r);
+	for (unsigned i = 0; i < n; i++)
+		if (!route_do(nl, true, &r[i], ifname, ifindex, err, errlen))
 			return false;
-	}
-	for (unsigned i = 0; i < c->n_route4; i++) {
-		snprintf(what, sizeof(what), "adding route %s dev %s", prefix4_fmt(&c->route4[i], p, sizeof(p)), ifname);
-		if (!nl_route(nl, ifindex, AF_INET, &c->route4[i].addr, c->route4[i].len, what, err, errlen))
-			return false;
-	}
-	/* The return traffic of stateful NAT64 (RFC 6146) is addressed to pool4. */
-	for (unsigned i = 0; c->mode == CONF_MODE_NAT64 && i < c->n_pool4; i++) {
-		const struct prefix4 *r = &c->pool4[i].pfx;
-
-		if (!pool4_route_wanted(c, i))
-			continue;
-		snprintf(what, sizeof(what), "adding route %s dev %s", prefix4_fmt(r, p, sizeof(p)), ifname);
-		if (!nl_route(nl, ifindex, AF_INET, &r->addr, r->len, what, err, errlen))
-			return false;
-	}
-	for (unsigned i = 0; i < c->n_route6; i++) {
-		const struct prefix6 *r = &c->route6[i];
-
-		/* pool6 is routed already; repeating it as a route6 line is harmless, not an error. */
-		if (x->has_pool6 && r->len == x->pool6.len && !memcmp(&r->addr, &x->pool6.addr, sizeof(r->addr)))
-			continue;
-		snprintf(what, sizeof(what), "adding route %s dev %s", prefix6_fmt(r, p, sizeof(p)), ifname);
-		if (!nl_route(nl, ifindex, AF_INET6, &r->addr, r->len, what, err, errlen))
-			return false;
-	}
 	return true;
+}
+
+struct netlink *netlink_open(char *err, size_t errlen)
+{
+	struct netlink *nl = malloc(sizeof(*nl));
+	int one = 1;
+
+	if (!nl) {
+		snprintf(err, errlen, "rtnetlink: %s", strerror(ENOMEM));
+		return NULL;
+	}
+	nl->sock = mnl_socket_open(NETLINK_ROUTE);
+	if (!nl->sock) {
+		snprintf(err, errlen, "opening rtnetlink socket: %s", strerror(errno));
+		free(nl);
+		return NULL;
+	}
+	/* Ask for the kernel's explanation with each error; older kernels just ignore the option. */
+	mnl_socket_setsockopt(nl->sock, NETLINK_EXT_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		snprintf(err, errlen, "binding rtnetlink socket: %s", strerror(errno));
+		netlink_close(nl);
+		return NULL;
+	}
+	nl->seq = (unsigned)time(NULL);
+	return nl;
+}
+
+void netlink_close(struct netlink *nl)
+{
+	if (!nl)
+		return;
+	mnl_socket_close(nl->sock);
+	free(nl);
 }
 
 bool netlink_setup(const struct conf *c, const char *ifname, int ifindex, char *err, size_t errlen)
 {
-	struct nl nl;
-	int one = 1;
-	bool ok;
+	struct netlink *nl = netlink_open(err, errlen);
+	bool ok = nl && nl_setup(nl, c, ifname, ifindex, err, errlen);
 
-	nl.sock = mnl_socket_open(NETLINK_ROUTE);
-	if (!nl.sock) {
-		snprintf(err, errlen, "opening rtnetlink socket: %s", strerror(errno));
-		return false;
-	}
-	/* Ask for the kernel's explanation with each error; older kernels just ignore the option. */
-	mnl_socket_setsockopt(nl.sock, NETLINK_EXT_ACK, &one, sizeof(one));
-	if (mnl_socket_bind(nl.sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		snprintf(err, errlen, "binding rtnetlink socket: %s", strerror(errno));
-		mnl_socket_close(nl.sock);
-		return false;
-	}
-	nl.seq = (unsigned)time(NULL);
-	ok = nl_setup(&nl, c, ifname, ifindex, err, errlen);
-	mnl_socket_close(nl.sock);
+	netlink_close(nl);
 	return ok;
+}
+
+bool netlink_routes_update(const struct conf *old, const struct conf *next, const char *ifname, int ifindex,
+			   char *err, size_t errlen)
+{
+	struct route was[ROUTES_MAX], want[ROUTES_MAX];
+	unsigned nwas = routes_of(old, was), nwant = routes_of(next, want), added = 0;
+	struct netlink *nl = netlink_open(err, errlen);
+	char ignored[256];
+
+	if (!nl)
+		return false;
+	/* New routes first, so that a failure can be undone before anything else changed. */
+	for (; added < nwant; added++) {
+		if (!has_route(was, nwas, &want[added]) &&
+		    !route_do(nl, true, &want[added], ifname, ifindex, err, errlen))
+			break;
+	}
+	if (added < nwant) {
+		while (added--)
+			if (!has_route(was, nwas, &want[added]))
+				route_do(nl, false, &want[added], ifname, ifindex, ignored, sizeof(ignored));
+		netlink_close(nl);
+		return false;
+	}
+	/* A route someone already removed by hand is no reason to fail the rest. */
+	for (unsigned i = 0; i < nwas; i++)
+		if (!has_route(want, nwant, &was[i]) && !route_do(nl, false, &was[i], ifname, ifindex, ignored,
+								   sizeof(ignored)))
+			fprintf(stderr, "xlat64: %s\n", ignored);
+	netlink_close(nl);
+	return true;
 }

@@ -262,7 +262,8 @@ shutdown1() {
 
 # Phase 2: an explicit pool4 the IPv4 side routes to, no masquerade, and port forwarding into client A.
 start2() {
-	conf 2 "pool4 $POOL4_PUB/32" "pool4 $POOL4_PUB/32 8080 tcp" "masquerade no" "bib tcp $POOL4_PUB#8080 $CA#8080"
+	conf 2 "pool4 $POOL4_PUB/32" "pool4 $POOL4_PUB/32 8080 tcp" "pool4 $POOL4_PUB/32 8081 udp" "masquerade no" \
+		"bib tcp $POOL4_PUB#8080 $CA#8080"
 	xlat_run $NS_X "$W/xlat64-2.conf" "$XLOG2" ready2 || fail "xlat64 did not come up: $(tail -n 1 "$XLOG2")"
 }
 
@@ -281,6 +282,29 @@ pool4_source() {
 	curl_from $NS_B b2 || return 1
 	b=$(peer_of b2); echo "client B's request came from ${b:-nowhere}"
 	[ "$b" = $POOL4_PUB ] || fail "the server saw client B as '${b:-nothing}', not as pool4 $POOL4_PUB"
+}
+
+# `xlat64 reload` with a longer udp-timeout and one more static BIB entry: client A's binding and session
+# stay (the same pool4 port before and after), the new entry and setting show; pool4 is restart-only.
+reload_keeps_sessions() {
+	local before after out
+	a_udp() { json_sessions udp $CA 7777 | head -n 1 | sed 's/expires=[0-9]* //'; }
+	udp_from $NS_A || return 1
+	before=$(a_udp)
+	echo "before: $before"
+	[ -n "$before" ] || { fail "no UDP session of $CA to keep"; return 1; }
+	TIMEOUT_S=300 conf 2 "pool4 $POOL4_PUB/32" "pool4 $POOL4_PUB/32 8080 tcp" "pool4 $POOL4_PUB/32 8081 udp" \
+		"masquerade no" "bib tcp $POOL4_PUB#8080 $CA#8080" "bib udp $POOL4_PUB#8081 $CA#7777"
+	cli reload || fail "xlat64 reload failed"
+	after=$(a_udp)
+	echo "after: $after"
+	[ "$after" = "$before" ] || fail "the session changed or went: '$after'"
+	cli config | grep -qx "udp-timeout 5m" || fail "xlat64 config does not show udp-timeout 5m"
+	cli bib | grep -w 8081 | grep -qw -- "$CA" || fail "xlat64 bib does not list the new static entry"
+	conf 2 "pool4 $POOL4_PUB/32 61001-62000" "masquerade no"
+	out=$(cli reload 2>&1) && fail "a pool4 change was accepted"
+	grep -q "pool4 changed, which needs a restart" <<< "$out" || fail "unexpected answer: $out"
+	[ "$(a_udp)" = "$before" ] || fail "the refused reload lost the session"
 }
 
 sanitizers() { no_sanitizer_reports "$XLOG1" "$XLOG2"; }
@@ -309,6 +333,7 @@ check e2e/nat64/shutdown shutdown1
 check e2e/nat64/start-public-pool4 start2
 check e2e/nat64/static-bib static_bib
 check e2e/nat64/pool4-source pool4_source
+check e2e/nat64/reload-keeps-sessions reload_keeps_sessions
 check e2e/nat64/shutdown-public-pool4 stop_daemon
 check e2e/nat64/sanitizers sanitizers
 

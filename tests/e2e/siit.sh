@@ -61,19 +61,24 @@ topology() {
 	links_up $NS_C:c0 $NS_X:x6 $NS_X:x4 $NS_S:s0
 }
 
-start_xlat() {
+# write_conf [POOL6 [EXTRA-LINE]]
+write_conf() {
 	cat > "$W/xlat64.conf" <<-EOF
-	# e2e SIIT: the client's /120 is 192.0.2.0/24 for IPv4, every other IPv4 host is 2001:db8:64::/96
+	# e2e SIIT: the client's /120 is 192.0.2.0/24 for IPv4, every other IPv4 host is pool6
 	mode siit
 	device $TUN
 	queues 2
 	socket $W/xlat64.sock
-	pool6 2001:db8:64::/96
+	pool6 ${1:-2001:db8:64::/96}
+	${2:-}
 	eamt 192.0.2.0/24 2001:db8:1::/120
 	route4 192.0.2.0/24
 	address4 $OWN4
 	address6 $OWN6
 	EOF
+}
+start_xlat() {
+	write_conf
 	xlat_run $NS_X "$W/xlat64.conf" "$XLOG" routes_in
 }
 routes_in() {
@@ -170,6 +175,31 @@ bad_input() {
 	nss ping -4 -c 2 -i 0.2 -W 2 $C4 || fail "xlat64 alive but ping 4->6 fails afterwards"
 }
 
+# A new pool6 by `xlat64 reload`: routed, translated, the old route gone; then a file with an error and a
+# change that needs a restart are refused with the reason, and nothing changes; SIGHUP goes back.
+reload() {
+	local out
+	write_conf 2001:db8:46::/96
+	nsx "$XLAT64" reload --socket $W/xlat64.sock || fail "xlat64 reload failed"
+	ip -n $NS_X -6 route show 2001:db8:46::/96 | grep -q "dev $TUN" || fail "new pool6 not routed"
+	ip -n $NS_X -6 route show 2001:db8:64::/96 | grep -q . && fail "old pool6 still routed"
+	nsc ping -6 -c 2 -i 0.2 -W 2 2001:db8:46::198.51.100.2 || fail "no echo reply through the new pool6"
+	write_conf 2001:db8:46::/96 "mtu-plateaus 1500,1280,x"
+	out=$(nsx "$XLAT64" reload --socket $W/xlat64.sock 2>&1) && fail "a broken file was accepted"
+	echo "$out"
+	grep -q "xlat64.conf:7: mtu-plateaus" <<<"$out" || fail "no file:line in '$out'"
+	write_conf 2001:db8:46::/96 "mtu 1400"
+	out=$(nsx "$XLAT64" reload --socket $W/xlat64.sock 2>&1) && fail "an mtu change was accepted"
+	echo "$out"
+	grep -q "mtu changed, which needs a restart" <<<"$out" || fail "unexpected answer '$out'"
+	nsc ping -6 -c 1 -W 2 2001:db8:46::198.51.100.2 || fail "the refused reloads changed something"
+	write_conf
+	kill -HUP $XPID
+	for _ in $(seq 40); do grep -q "SIGHUP: reloaded" "$XLOG" && break; sleep 0.05; done
+	grep -q "SIGHUP: reloaded" "$XLOG" || fail "no reload on SIGHUP"
+	nsc ping -6 -c 2 -i 0.2 -W 2 $T6 || fail "no echo reply after reloading the first pool6 again"
+}
+
 stop_xlat() { xlat_stop $NS_X $TUN; }
 
 # The counters printed on exit: some drop counter must have moved after the bad input.
@@ -200,6 +230,7 @@ check e2e/siit/pmtud-4to6-download pmtud_download
 check e2e/siit/frag-4to6 frag_4to6
 check e2e/siit/frag-6to4 frag_6to4
 check e2e/siit/bad-input bad_input
+check e2e/siit/reload reload
 check e2e/siit/shutdown stop_xlat
 check e2e/siit/drop-counters drop_counters
 check e2e/siit/sanitizers sanitizers

@@ -101,6 +101,28 @@ static const struct ctl_ops fake_ops = {
 };
 static const struct ctl_ops siit_ops = { .status = fake_status, .stats = fake_stats, .config = fake_config };
 
+/* A daemon in mode none with two services; its reload fails every other time. */
+static void none_status(void *opaque, struct ctl_status *st)
+{
+	(void)opaque;
+	st->mode = "none";
+	st->device = NULL;
+	ctl_status_add(st, "dns64", "listening on %s", "127.0.0.1#53");
+	ctl_status_add(st, "pref64", "%s", "sending on eth1 every 10m");
+}
+
+static bool none_reload(void *opaque, FILE *f, char *err, size_t errlen)
+{
+	struct fake *fk = opaque;
+
+	if (fk->status_calls++ % 2)
+		return ctl_fail(err, errlen, "t.conf:3: bad");
+	fprintf(f, "reloaded t.conf\n");
+	return true;
+}
+
+static const struct ctl_ops none_ops = { .status = none_status, .reload = none_reload };
+
 static char dir[64], sock[128];
 
 /* A fresh directory for the socket of each test. */
@@ -275,7 +297,7 @@ TEST(ctl_parse_bad)
 		{ "stats \xff", "not printable" },
 		{ "stats\r\n", "not printable" },
 		{ "status\nstats\n", "one request line" },
-		{ "frob", "unknown command 'frob' (expected status, stats, config, sessions, bib or pool4)" },
+		{ "frob", "unknown command 'frob' (expected status, stats, config, sessions, bib, pool4 or reload)" },
 		{ "json", "unknown command" },
 		{ "stats bogus", "unknown flag 'bogus'" },
 		{ "stats stats", "unknown flag 'stats'" },
@@ -296,7 +318,7 @@ TEST(ctl_parse_bad)
 	CHECK(strstr(err, "longer than 512 bytes") != NULL);
 	/* A long word is quoted back cut short, and a tiny err buffer is respected. */
 	CHECK(!ctl_parse(line, CTL_LINE_MAX, &r, err, sizeof(err)));
-	CHECK(strlen(err) < 120);
+	CHECK(strlen(err) < 130);
 	CHECK(!ctl_parse(line, CTL_LINE_MAX, &r, err, 4));
 	CHECK_EQ(strlen(err), 3u);
 	CHECK(!ctl_parse(line, CTL_LINE_MAX, &r, NULL, 0));
@@ -374,6 +396,43 @@ TEST(ctl_status)
 	check_status(failed);
 	stop(c);
 	CHECK(!*failed);
+}
+
+TEST(ctl_status_services_and_reload)
+{
+	struct fake f;
+	struct ctl *c = start(&none_ops, &f);
+	struct answer a;
+
+	CHECK(c);
+	ask(sock, "status", &a);
+	CHECK_EQ(a.status, 0);
+	CHECK(starts(a.out, "mode      none\ndns64     listening on 127.0.0.1#53\n"
+			    "pref64    sending on eth1 every 10m\nuptime "));
+	CHECK(strstr(a.out, "device") == NULL && strstr(a.out, "queues") == NULL);
+	free(a.out);
+	ask(sock, "status json", &a);
+	CHECK(json_ok(a.out, "d[\"mode\"] == \"none\" and d[\"dns64\"] == \"listening on 127.0.0.1#53\" and "
+			     "\"device\" not in d"));
+	free(a.out);
+	ask(sock, "reload", &a);
+	CHECK_EQ(a.status, 0);
+	CHECK_TEXT(a.out, "reloaded t.conf\n");
+	free(a.out);
+	ask(sock, "reload", &a);
+	CHECK_EQ(a.status, 1);
+	CHECK_STR(a.err, "xlat64: t.conf:3: bad\n");
+	free(a.out);
+	ask(sock, "reload json", &a);
+	CHECK_EQ(a.status, 1);
+	free(a.out);
+	stop(c);
+	c = start(&siit_ops, &f);
+	ask(sock, "reload", &a);
+	CHECK_EQ(a.status, 1);
+	CHECK_STR(a.err, "xlat64: reload: this daemon cannot reload\n");
+	free(a.out);
+	stop(c);
 }
 
 static void check_stats(int *failed)
