@@ -8,7 +8,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 XCFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc
-LDLIBS := -lmnl -lnftables -lpthread
+LDLIBS := -lmnl -lnftables -lldns -lpthread
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 SRC := $(wildcard src/*.c)
@@ -35,7 +35,7 @@ build/xlat64-san: $(TOBJ) build/tobj/main.o
 build/tobj/main.o: src/main.c $(wildcard src/*.h) | build/tobj
 	$(CC) $(XCFLAGS) -O1 -g $(SAN) -c -o $@ $<
 
-build/test/%: tests/unit/%.c tests/unit/harness.h tests/unit/testpkt.h $(TOBJ) | build/test
+build/test/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(TOBJ) | build/test
 	$(CC) $(XCFLAGS) -Itests/unit -O1 -g $(SAN) -o $@ $< $(TOBJ) $(LDLIBS)
 build/test/vectors: tests/vectors/vectors.c $(TOBJ) | build/test
 	$(CC) $(XCFLAGS) -O1 -g $(SAN) -o $@ $< $(TOBJ) $(LDLIBS)

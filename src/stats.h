@@ -69,7 +69,28 @@
 	X(DROP_FRAG_MALFORMED, "fragment that is not the last and is empty or not a multiple of 8 bytes, or that disagrees with the others about where the datagram ends (then its whole datagram was dropped)") \
 	X(DROP_FRAG_TOO_BIG, "fragment making its datagram longer than 65535 bytes (IPv6: than its IPv4 translation can carry; with the pieces held, their datagram was dropped too), or an IPv6 fragment with over 512 bytes of headers before its Fragment Header") \
 	X(DROP_FRAG_LIMIT, "fragment refused because reassembly holds its maximum of datagrams or bytes, or memory ran out (a datagram it belonged to was dropped too)") \
-	X(DROP_FRAG_TIMEOUT, "datagram whose fragments did not all arrive in time (IPv6 60 s, RFC 8200 section 4.5; IPv4 30 s); counted once per datagram")
+	X(DROP_FRAG_TIMEOUT, "datagram whose fragments did not all arrive in time (IPv6 60 s, RFC 8200 section 4.5; IPv4 30 s); counted once per datagram") \
+	/* DNS64 engine (dns64*.c): every client query ends in exactly one DNS64_ANSWER_* or DNS64_DROP_*. */ \
+	X(DNS64_QUERIES, "DNS64: client queries handed to the engine") \
+	X(DNS64_ANSWER_CACHE, "DNS64: queries answered from the cache") \
+	X(DNS64_ANSWER_LOCAL, "DNS64: queries answered locally (ipv4only.arpa and its PTR names, RFC 8880 section 7)") \
+	X(DNS64_ANSWER_SYNTH, "DNS64: answers with synthetic AAAA records made from A records (RFC 6147 section 5.1.7)") \
+	X(DNS64_ANSWER_PTR, "DNS64: PTR queries for ip6.arpa names inside the prefix answered with a CNAME to in-addr.arpa (RFC 6147 section 5.3.1)") \
+	X(DNS64_ANSWER_UPSTREAM, "DNS64: upstream answers relayed without synthesis (other types, real AAAA, NXDOMAIN, NODATA for both AAAA and A, CD=1)") \
+	X(DNS64_ANSWER_FORMERR, "DNS64: malformed client queries (unparsable, QDCOUNT other than 1, records in the answer section) answered FORMERR") \
+	X(DNS64_ANSWER_NOTIMP, "DNS64: queries with an opcode other than QUERY, or for AXFR/IXFR, answered NOTIMP") \
+	X(DNS64_ANSWER_BADVERS, "DNS64: queries with an EDNS version other than 0 answered BADVERS (RFC 6891 section 6.1.3)") \
+	X(DNS64_ANSWER_SERVFAIL, "DNS64: queries answered SERVFAIL because the upstreams failed, answered with garbage, or too many queries were in progress") \
+	X(DNS64_DROP_QUERY, "DNS64: messages ignored: shorter than a DNS header, or responses (QR=1)") \
+	X(DNS64_DROP_CANCEL, "DNS64: queries abandoned before their answer (the client went away)") \
+	X(DNS64_UPSTREAM_SENT, "DNS64: queries the engine asked of the upstreams (a synthesized answer takes two: AAAA then A)") \
+	X(DNS64_UPSTREAM_MALFORMED, "DNS64: upstream answers that did not parse or did not match the question; handled as a failure") \
+	X(DNS64_AAAA_RCODE, "DNS64: AAAA answers with an error RCODE other than NXDOMAIN, handled as empty so the A query went on (RFC 6147 section 5.1.2)") \
+	X(DNS64_AAAA_EXCLUDED, "DNS64: AAAA records removed because they are inside the exclusion set (RFC 6147 section 5.1.4)") \
+	X(DNS64_NONGLOBAL, "DNS64: A records not synthesized because the prefix is 64:ff9b::/96 and the IPv4 address is not global (RFC 6052 section 3.1)") \
+	X(DNS64_TRUNCATED, "DNS64: answers too long for the client, sent with TC=1 and no records (RFC 6147 section 5.4)") \
+	X(DNS64_CACHE_EVICTED, "DNS64: cache entries dropped before they expired to make room (dns64-cache-size)") \
+	X(DNS64_JOBS_FULL, "DNS64: queries refused with SERVFAIL because 65535 were already waiting for upstream answers")
 
 enum stat_id {
 #define STATS_ENUM(n, d) STAT_##n,
