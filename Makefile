@@ -8,7 +8,7 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 XCFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) -Isrc
-LDLIBS := -lmnl -lnftables -lldns -lpthread
+LDLIBS := -lmnl -lnftables -lldns -lresolv -lpthread
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 SRC := $(wildcard src/*.c)
@@ -76,7 +76,7 @@ bench-core: build/bench/nat64-core-bench
 # libFuzzer harnesses, one per parser (needs clang): make fuzz FUZZ_SECONDS=60
 FUZZ_SECONDS ?= 30
 FUZZERS := $(patsubst fuzz/%.c,build/fuzz/%,$(wildcard fuzz/fuzz_*.c))
-build/fuzz/%: fuzz/%.c $(CORE_SRC) $(wildcard src/*.h) tests/unit/testpkt.h
+build/fuzz/%: fuzz/%.c $(CORE_SRC) $(wildcard src/*.h) tests/unit/testpkt.h fuzz/fuzz_common.h
 	@mkdir -p build/fuzz
 	clang -std=gnu11 -D_GNU_SOURCE -Isrc -Itests/unit -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -o $@ $< $(CORE_SRC) $(LDLIBS)
 fuzz: $(FUZZERS)

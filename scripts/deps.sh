@@ -8,7 +8,7 @@ test="python3-scapy iperf3 tcpdump nftables nsd dnsutils tshark"
 case "${1:-all}" in
 	check) want="$build $run $test" ;;
 	demo) want="$build $run" ;;
-	all) want="$build $run $test tayga unbound bind9 dnsperf" ;;
+	all) want="$build $run $test tayga unbound bind9 dnsperf ldnsutils time" ;;
 	*) echo "usage: $0 check|demo|all" >&2; exit 2 ;;
 esac
 missing=""

@@ -19,7 +19,6 @@
 #define CONF_LINE_MAX 1024
 #define CONF_FILE_MAX (1024 * 1024)
 #define CONF_VALUES_MAX 3		/* the most values any key takes (pool4, bib) */
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -69,57 +68,6 @@ bool conf_bad(struct parser *p, const struct conf_key *k, const char *fmt, ...)
 	return conf_fail(p, "%s: %s (expected %s)", k->name, msg, expect(k, want, sizeof(want)));
 }
 
-/* Where the next value goes: the field, or the next free element of a list (NULL when it is full). */
-static void *slot(const struct conf_key *k, const struct conf *c)
-{
-	unsigned n;
-
-	if (!k->cap)
-		return conf_at(c, k->off);
-	n = *(unsigned *)conf_at(c, k->has);
-	return n < k->cap ? conf_at(c, k->off + n * k->size) : NULL;
-}
-
-static void mark_set(const struct conf_key *k, struct conf *c)
-{
-	if (k->cap)
-		(*(unsigned *)conf_at(c, k->has))++;
-	else if (k->has)
-		*(bool *)conf_at(c, k->has) = true;
-}
-
-/* How many values to print: list length, or 0/1 for an optional key. */
-static unsigned count(const struct conf_key *k, const struct conf *c)
-{
-	if (k->cap)
-		return *(unsigned *)conf_at(c, k->has);
-	return !k->has || *(bool *)conf_at(c, k->has);
-}
-
-/* Keys with no value still appear, as a comment, so `xlat64 check` shows every key. */
-static void print_unset(const struct conf_key *k, FILE *f)
-{
-	fprintf(f, "# %s (%s)\n", k->name, k->cap ? "none" : "not set");
-}
-
-/* Plain decimal, no sign, no overflow: strtoul would take "-1" and " 5". */
-bool conf_parse_u32(const char *s, uint32_t max, uint32_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-		if (v > max)
-			return false;
-	}
-	*out = (uint32_t)v;
-	return true;
-}
-
 static const char *const conf_mode_names[] = {
 	[CONF_MODE_SIIT] = "siit", [CONF_MODE_NAT64] = "nat64", [CONF_MODE_NONE] = "none", [CONF_MODE_CLAT] = "clat",
 };
@@ -131,15 +79,12 @@ const char *conf_mode_name(enum conf_mode m)
 
 bool conf_has_service(const struct conf *c)
 {
-	(void)c;
-	return false;
+	return c->n_dns64_listen > 0 || c->n_pref64_if > 0;
 }
 
 static bool parse_mode(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(conf_mode_names); i++) {
-		if (i == CONF_MODE_CLAT && !strcmp(v[0], conf_mode_names[i]))
-			return conf_bad(p, k, "mode %s is not implemented yet", v[0]);
 		if (!strcmp(v[0], conf_mode_names[i])) {
 			c->mode = (enum conf_mode)i;
 			return true;
@@ -153,130 +98,12 @@ static void print_mode(const struct conf_key *k, const struct conf *c, FILE *f)
 	fprintf(f, "%s %s\n", k->name, conf_mode_names[c->mode]);
 }
 
-static bool parse_ifname(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
-{
-	size_t n = strlen(v[0]);
-
-	/* Linux dev_valid_name(): no '/', ':' or space, not "." or ".."; we allow a safe subset. */
-	if (n >= k->size || strspn(v[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != n ||
-	    !strcmp(v[0], ".") || !strcmp(v[0], ".."))
-		return conf_bad(p, k, "invalid interface name");
-	memcpy(conf_at(c, k->off), v[0], n + 1);
-	return true;
-}
-
-static bool parse_path(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
-{
-	size_t n = strlen(v[0]);
-
-	/* sun_path is 108 bytes including the terminator. */
-	if (v[0][0] != '/' || n >= k->size)
-		return conf_bad(p, k, "invalid path");
-	memcpy(conf_at(c, k->off), v[0], n + 1);
-	return true;
-}
-
-static void print_string(const struct conf_key *k, const struct conf *c, FILE *f)
-{
-	fprintf(f, "%s %s\n", k->name, (const char *)conf_at(c, k->off));
-}
-
-static bool parse_uint(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
-{
-	uint32_t n;
-
-	if (!conf_parse_u32(v[0], k->max, &n) || n < k->min)
-		return conf_bad(p, k, "invalid number");
-	if (k->size == sizeof(uint8_t))
-		*(uint8_t *)conf_at(c, k->off) = (uint8_t)n;
-	else
-		*(uint32_t *)conf_at(c, k->off) = n;
-	mark_set(k, c);
-	return true;
-}
-
-static void print_uint(const struct conf_key *k, const struct conf *c, FILE *f)
-{
-	const void *v = conf_at(c, k->off);
-
-	if (!count(k, c))
-		print_unset(k, f);
-	else
-		fprintf(f, "%s %u\n", k->name, k->size == sizeof(uint8_t) ? *(const uint8_t *)v : *(const uint32_t *)v);
-}
-
-static bool parse_bool(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
-{
-	static const char *const yes[] = { "yes", "on", "true" }, *const no[] = { "no", "off", "false" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (!strcasecmp(v[0], yes[i]) || !strcasecmp(v[0], no[i])) {
-			*(bool *)conf_at(c, k->off) = !strcasecmp(v[0], yes[i]);
-			return true;
-		}
-	}
-	return conf_bad(p, k, "not a boolean");
-}
-
-static void print_bool(const struct conf_key *k, const struct conf *c, FILE *f)
-{
-	fprintf(f, "%s %s\n", k->name, *(const bool *)conf_at(c, k->off) ? "yes" : "no");
-}
-
-static bool parse_addr(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
-{
-	if (inet_pton(k->af, v[0], conf_at(c, k->off)) != 1)
-		return conf_bad(p, k, "not an IPv%c address", k->af == AF_INET ? '4' : '6');
-	mark_set(k, c);
-	return true;
-}
-
-static void print_addr(const struct conf_key *k, const struct conf *c, FILE *f)
-{
-	char buf[INET6_ADDRSTRLEN];
-
-	if (!count(k, c))
-		print_unset(k, f);
-	else
-		fprintf(f, "%s %s\n", k->name, inet_ntop(k->af, conf_at(c, k->off), buf, sizeof(buf)));
-}
-
-static bool parse_prefix(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
-{
-	void *dst = slot(k, c);
-	const char *why = "invalid prefix";
-	bool ok;
-
-	if (!dst)
-		return conf_fail(p, "%s: too many %s lines (at most %u)", k->name, k->name, k->cap);
-	ok = k->af == AF_INET ? prefix4_parse(v[0], dst, &why) : prefix6_parse(v[0], dst, &why);
-	if (!ok)
-		return conf_bad(p, k, "%s", why);
-	mark_set(k, c);
-	return true;
-}
-
-static void print_prefix(const struct conf_key *k, const struct conf *c, FILE *f)
-{
-	char buf[INET6_ADDRSTRLEN + 4];
-	unsigned n = count(k, c);
-
-	if (!n)
-		print_unset(k, f);
-	for (unsigned i = 0; i < n; i++) {
-		const void *v = conf_at(c, k->off + i * k->size);
-
-		fprintf(f, "%s %s\n", k->name,
-			k->af == AF_INET ? prefix4_fmt(v, buf, sizeof(buf)) : prefix6_fmt(v, buf, sizeof(buf)));
-	}
-}
-
 /* RFC 6052 §2.2 limits the pool6 lengths and reserves the u-octet; checked here so the line is known. */
 static bool parse_pool6(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
 {
 	const char *why = "invalid prefix";
 
-	if (!parse_prefix(k, c, v, p))
+	if (!conf_parse_prefix(k, c, v, p))
 		return false;
 	if (!rfc6052_prefix_valid(&c->xlat.pool6, &why))
 		return conf_fail(p, "%s: %s", k->name, why);
@@ -303,8 +130,8 @@ static void print_eamt(const struct conf_key *k, const struct conf *c, FILE *f)
 	char b4[INET_ADDRSTRLEN + 4], b6[INET6_ADDRSTRLEN + 4];
 	const struct eamt *t = &c->xlat.eamt;
 
-	if (!count(k, c))
-		print_unset(k, f);
+	if (!conf_count(k, c))
+		conf_print_unset(k, f);
 	for (unsigned i = 0; i < t->n; i++)
 		fprintf(f, "%s %s %s\n", k->name, prefix4_fmt(&t->e[i].p4, b4, sizeof(b4)),
 			prefix6_fmt(&t->e[i].p6, b6, sizeof(b6)));
@@ -348,43 +175,46 @@ static void print_plateaus(const struct conf_key *k, const struct conf *c, FILE 
 #define SIIT_ONLY .only = MODE(CONF_MODE_SIIT)
 #define NAT64_ONLY .only = MODE(CONF_MODE_NAT64)
 #define TIMEOUT(f) FIELD(nat64.f), .min = 1000, .max = NAT64_TIMEOUT_MAX, NAT64_ONLY
+#define DNS64_MODES .only = MODE(CONF_MODE_SIIT) | MODE(CONF_MODE_NAT64) | MODE(CONF_MODE_NONE)
+#define PREF64_MODES .only = MODE(CONF_MODE_SIIT) | MODE(CONF_MODE_NAT64) | MODE(CONF_MODE_NONE)
+#define CLAT_ONLY .only = MODE(CONF_MODE_CLAT)
 
 static const char duration[] = "a duration such as 90s, 5m, 1h30m, 500ms or 0:05:00";
 
 /* In the order of xlat64.conf(5) and of conf_print(). */
 static const struct conf_key conf_keys[] = {
-	{ "mode", parse_mode, print_mode, "siit, nat64 or none", 1, FIELD(mode) },
-	{ "device", parse_ifname, print_string, "1 to 15 of A-Z a-z 0-9 _ . -", 1, FIELD(device) },
-	{ "queues", parse_uint, print_uint, "a number", 1, FIELD(queues), .max = 64 },
-	{ "mtu", parse_uint, print_uint, "a number", 1, FIELD(tun_mtu), .min = 1280, .max = 65535 },
-	{ "socket", parse_path, print_string, "an absolute path under 108 characters", 1, FIELD(socket) },
-	{ "pool6", parse_pool6, print_prefix, "an RFC 6052 prefix such as 64:ff9b::/96", 1, FIELD(xlat.pool6),
+	{ "mode", parse_mode, print_mode, "siit, nat64, none or clat", 1, FIELD(mode) },
+	{ "device", conf_parse_ifname, conf_print_string, "1 to 15 of A-Z a-z 0-9 _ . -", 1, FIELD(device) },
+	{ "queues", conf_parse_uint, conf_print_uint, "a number", 1, FIELD(queues), .max = 64 },
+	{ "mtu", conf_parse_uint, conf_print_uint, "a number", 1, FIELD(tun_mtu), .min = 1280, .max = 65535 },
+	{ "socket", conf_parse_path, conf_print_string, "an absolute path under 108 characters", 1, FIELD(socket) },
+	{ "pool6", parse_pool6, conf_print_prefix, "an RFC 6052 prefix such as 64:ff9b::/96", 1, FIELD(xlat.pool6),
 	  FLAG(xlat.has_pool6), .af = AF_INET6 },
-	{ "allow-nonglobal-ipv4", parse_bool, print_bool, "yes or no", 1, FIELD(xlat.allow_nonglobal) },
+	{ "allow-nonglobal-ipv4", conf_parse_bool, conf_print_bool, "yes or no", 1, FIELD(xlat.allow_nonglobal) },
 	{ "eamt", parse_eamt, print_eamt, "an IPv4 prefix and an IPv6 prefix, e.g. 192.0.2.0/24 2001:db8::/120",
 	  2, FIELD(xlat.eamt), FLAG(xlat.eamt.n), .cap = EAMT_MAX, SIIT_ONLY },
-	{ "rfc6791-v4", parse_prefix, print_prefix, "an IPv4 prefix", 1, FIELD(xlat.pool6791v4),
+	{ "rfc6791-v4", conf_parse_prefix, conf_print_prefix, "an IPv4 prefix", 1, FIELD(xlat.pool6791v4),
 	  FLAG(xlat.has_6791v4), .af = AF_INET, SIIT_ONLY },
-	{ "rfc6791-v6", parse_prefix, print_prefix, "an IPv6 prefix", 1, FIELD(xlat.pool6791v6),
+	{ "rfc6791-v6", conf_parse_prefix, conf_print_prefix, "an IPv6 prefix", 1, FIELD(xlat.pool6791v6),
 	  FLAG(xlat.has_6791v6), .af = AF_INET6, SIIT_ONLY },
-	{ "address4", parse_addr, print_addr, "an IPv4 address", 1, FIELD(xlat.own4), FLAG(xlat.has_own4),
+	{ "address4", conf_parse_addr, conf_print_addr, "an IPv4 address", 1, FIELD(xlat.own4), FLAG(xlat.has_own4),
 	  .af = AF_INET },
-	{ "address6", parse_addr, print_addr, "an IPv6 address", 1, FIELD(xlat.own6), FLAG(xlat.has_own6),
+	{ "address6", conf_parse_addr, conf_print_addr, "an IPv6 address", 1, FIELD(xlat.own6), FLAG(xlat.has_own6),
 	  .af = AF_INET6 },
-	{ "route4", parse_prefix, print_prefix, "an IPv4 prefix", 1, LIST(route4, n_route4), .af = AF_INET },
-	{ "route6", parse_prefix, print_prefix, "an IPv6 prefix", 1, LIST(route6, n_route6), .af = AF_INET6 },
-	{ "lowest-ipv6-mtu", parse_uint, print_uint, "a number", 1, FIELD(xlat.lowest_ipv6_mtu), .min = 1280,
+	{ "route4", conf_parse_prefix, conf_print_prefix, "an IPv4 prefix", 1, LIST(route4, n_route4), .af = AF_INET },
+	{ "route6", conf_parse_prefix, conf_print_prefix, "an IPv6 prefix", 1, LIST(route6, n_route6), .af = AF_INET6 },
+	{ "lowest-ipv6-mtu", conf_parse_uint, conf_print_uint, "a number", 1, FIELD(xlat.lowest_ipv6_mtu), .min = 1280,
 	  .max = 65535 },
 	{ "mtu-plateaus", parse_plateaus, print_plateaus,
 	  "a comma-separated list (no spaces), in descending order, of at most " STR(XLAT_PLATEAUS_MAX) " numbers",
 	  1, FIELD(xlat.plateaus), .min = 68, .max = 65535 },
-	{ "amend-udp-checksum-zero", parse_bool, print_bool, "yes or no", 1, FIELD(xlat.amend_udp_zero_csum) },
-	{ "zeroize-traffic-class", parse_bool, print_bool, "yes or no", 1, FIELD(xlat.zeroize_traffic_class) },
-	{ "tos", parse_uint, print_uint, "a number", 1, FIELD(xlat.tos), FLAG(xlat.override_tos), .max = 255 },
+	{ "amend-udp-checksum-zero", conf_parse_bool, conf_print_bool, "yes or no", 1, FIELD(xlat.amend_udp_zero_csum) },
+	{ "zeroize-traffic-class", conf_parse_bool, conf_print_bool, "yes or no", 1, FIELD(xlat.zeroize_traffic_class) },
+	{ "tos", conf_parse_uint, conf_print_uint, "a number", 1, FIELD(xlat.tos), FLAG(xlat.override_tos), .max = 255 },
 	{ "pool4", conf_parse_pool4, conf_print_pool4,
 	  "an IPv4 prefix, optionally a port range and tcp, udp or icmp, e.g. 192.0.2.1 61001-65535 tcp",
 	  1, .opt = 2, LIST(pool4, n_pool4), NAT64_ONLY },
-	{ "masquerade", parse_bool, print_bool, "yes or no", 1, FIELD(masquerade), NAT64_ONLY },
+	{ "masquerade", conf_parse_bool, conf_print_bool, "yes or no", 1, FIELD(masquerade), NAT64_ONLY },
 	{ "bib", conf_parse_bib, conf_print_bib,
 	  "tcp, udp or icmp, then an IPv4 and an IPv6 transport address, e.g. tcp 192.0.2.1#80 2001:db8::5#8080",
 	  3, LIST(bib, n_bib), NAT64_ONLY },
@@ -392,19 +222,53 @@ static const struct conf_key conf_keys[] = {
 	{ "tcp-est-timeout", conf_parse_duration, conf_print_duration, duration, 1, TIMEOUT(tcp_est_timeout) },
 	{ "tcp-trans-timeout", conf_parse_duration, conf_print_duration, duration, 1, TIMEOUT(tcp_trans_timeout) },
 	{ "icmp-timeout", conf_parse_duration, conf_print_duration, duration, 1, TIMEOUT(icmp_timeout) },
-	{ "max-sessions", parse_uint, print_uint, "a number, 0 for no limit,", 1, FIELD(nat64.max_sessions),
+	{ "max-sessions", conf_parse_uint, conf_print_uint, "a number, 0 for no limit,", 1, FIELD(nat64.max_sessions),
 	  .max = UINT32_MAX, NAT64_ONLY },
-	{ "max-sessions-per-source", parse_uint, print_uint, "a number, 0 for no limit,", 1,
+	{ "max-sessions-per-source", conf_parse_uint, conf_print_uint, "a number, 0 for no limit,", 1,
 	  FIELD(nat64.max_sessions_per_src), .max = UINT32_MAX, NAT64_ONLY },
-	{ "maximum-simultaneous-opens", parse_uint, print_uint, "a number", 1, FIELD(nat64.max_syn4),
+	{ "maximum-simultaneous-opens", conf_parse_uint, conf_print_uint, "a number", 1, FIELD(nat64.max_syn4),
 	  .max = 65536, NAT64_ONLY },
-	{ "address-dependent-filtering", parse_bool, print_bool, "yes or no", 1, FIELD(nat64.adf), NAT64_ONLY },
-	{ "drop-externally-initiated-tcp", parse_bool, print_bool, "yes or no", 1, FIELD(nat64.drop_external_tcp),
+	{ "address-dependent-filtering", conf_parse_bool, conf_print_bool, "yes or no", 1, FIELD(nat64.adf), NAT64_ONLY },
+	{ "drop-externally-initiated-tcp", conf_parse_bool, conf_print_bool, "yes or no", 1, FIELD(nat64.drop_external_tcp),
 	  NAT64_ONLY },
-	{ "source-icmpv6-errors-better", parse_bool, print_bool, "yes or no", 1, FIELD(nat64.icmp6_errors_better),
+	{ "source-icmpv6-errors-better", conf_parse_bool, conf_print_bool, "yes or no", 1, FIELD(nat64.icmp6_errors_better),
 	  NAT64_ONLY },
-	{ "handle-rst-during-fin-rcv", parse_bool, print_bool, "yes or no", 1, FIELD(nat64.rst_during_fin_rcv),
+	{ "handle-rst-during-fin-rcv", conf_parse_bool, conf_print_bool, "yes or no", 1, FIELD(nat64.rst_during_fin_rcv),
 	  NAT64_ONLY },
+	/* DNS64 (conf_dns64.c, dns64_server.c): beside a translator or alone in mode none. */
+	{ "dns64-listen", conf_parse_hostport, conf_print_hostport, "an IPv4 or IPv6 address and optionally a port",
+	  1, .opt = 1, LIST(dns64_listen, n_dns64_listen), DNS64_MODES },
+	{ "dns64-upstream", conf_parse_hostport, conf_print_hostport, "an IPv4 or IPv6 address and optionally a port",
+	  1, .opt = 1, LIST(dns64_upstream, n_dns64_upstream), DNS64_MODES },
+	{ "dns64-exclude", conf_parse_prefix, conf_print_exclude, "an IPv6 prefix", 1, LIST(dns64_exclude, n_dns64_exclude),
+	  .af = AF_INET6, DNS64_MODES },
+	{ "dns64-allow", conf_parse_net, conf_print_net, "an IPv4 or IPv6 prefix", 1, LIST(dns64_allow, n_dns64_allow),
+	  DNS64_MODES },
+	{ "dns64-cache-size", conf_parse_uint, conf_print_uint, "a number of entries, 0 for no cache,", 1,
+	  FIELD(dns64_cache_size), .max = 1000000, DNS64_MODES },
+	{ "dns64-timeout", conf_parse_duration, conf_print_duration, duration, 1, FIELD(dns64_timeout), .min = 50,
+	  .max = 30000, DNS64_MODES },
+	/* PREF64 router advertisements (conf_pref64.c, ra_send.c): beside a translator or alone in mode none. */
+	{ "pref64-interface", conf_parse_ifname_list, conf_print_ifname_list, "1 to 15 of A-Z a-z 0-9 _ . -", 1,
+	  LIST(pref64_if, n_pref64_if), PREF64_MODES },
+	{ "pref64-lifetime", conf_parse_duration, conf_print_duration, duration, 1, FIELD(pref64_lifetime),
+	  .min = 1000, .max = 65528000, PREF64_MODES },
+	{ "pref64-interval", conf_parse_duration, conf_print_duration, duration, 1, FIELD(pref64_interval),
+	  .min = 4000, .max = 1800000, PREF64_MODES },
+	{ "pref64-router-lifetime", conf_parse_duration, conf_print_duration, duration, 1,
+	  FIELD(pref64_router_lifetime), .max = 9000000, PREF64_MODES },
+	{ "pref64-rdnss", conf_parse_addr6_list, conf_print_addr6_list, "an IPv6 address", 1,
+	  LIST(pref64_rdnss, n_pref64_rdnss), PREF64_MODES },
+	{ "pref64-route", conf_parse_bool, conf_print_bool, "yes or no", 1, FIELD(pref64_route), PREF64_MODES },
+	/* CLAT, the host side of 464XLAT (conf_clat.c, clat.c): mode clat only. */
+	{ "clat-interface", conf_parse_ifname, conf_print_clat_if, "1 to 15 of A-Z a-z 0-9 _ . -", 1, FIELD(clat_if),
+	  CLAT_ONLY },
+	{ "clat-address4", conf_parse_addr, conf_print_addr, "an IPv4 address in 192.0.0.0/29", 1, FIELD(clat_addr4),
+	  .af = AF_INET, CLAT_ONLY },
+	{ "clat-address6", conf_parse_addr, conf_print_addr, "an IPv6 address", 1, FIELD(clat_addr6), FLAG(has_clat_addr6),
+	  .af = AF_INET6, CLAT_ONLY },
+	{ "clat-default-route", conf_parse_clat_route, conf_print_clat_route, "yes, no or auto", 1,
+	  FIELD(clat_default_route), CLAT_ONLY },
 };
 
 static const struct conf_key *find_key(const char *name)
@@ -527,6 +391,9 @@ void conf_defaults(struct conf *c)
 	strcpy(c->socket, CONF_DEFAULT_SOCKET);
 	xlat_conf_defaults(&c->xlat);
 	nat64_conf_defaults(&c->nat64);
+	conf_dns64_defaults(c);
+	conf_pref64_defaults(c);
+	conf_clat_defaults(c);
 }
 
 bool conf_parse(const char *name, const char *text, struct conf *out, char *err, size_t errlen)
@@ -556,6 +423,12 @@ bool conf_parse(const char *name, const char *text, struct conf *out, char *err,
 		ok = conf_fail(p, "mode siit needs a pool6 line or at least one eamt line");
 	if (ok && c->mode == CONF_MODE_NAT64)
 		ok = conf_nat64_finish(p, c, first[find_key("masquerade") - conf_keys]);
+	if (ok)
+		ok = conf_dns64_finish(p, c);
+	if (ok)
+		ok = conf_pref64_finish(p, c);
+	if (ok)
+		ok = conf_clat_finish(p, c);
 	if (ok && c->mode == CONF_MODE_NONE && !conf_has_service(c))
 		ok = conf_fail(p, "mode none runs no translator, so it needs a service: dns64-listen or pref64-interface");
 	if (ok)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "dns64.h"
 #include "nat64.h"
 #include "xlat.h"
 
@@ -18,6 +19,33 @@
 /* none: no translator, only the services (DNS64, PREF64 router advertisements); clat: the host side of
  * 464XLAT (RFC 6877). */
 enum conf_mode { CONF_MODE_SIIT, CONF_MODE_NAT64, CONF_MODE_NONE, CONF_MODE_CLAT };
+
+/* DNS64 (the dns64-* keys, conf_dns64.c): limits of the repeatable keys. */
+#define CONF_DNS64_LISTEN_MAX 8
+#define CONF_DNS64_UPSTREAM_MAX 4
+#define CONF_DNS64_ALLOW_MAX 64
+
+/* PREF64 router advertisements (the pref64-* keys, conf_pref64.c): limits of the repeatable keys. */
+#define CONF_PREF64_IF_MAX 8
+#define CONF_PREF64_RDNSS_MAX 3
+
+/* An IPv4 or IPv6 address and a port (dns64-listen, dns64-upstream). */
+struct conf_hostport {
+	int af;				/* AF_INET or AF_INET6 */
+	struct in_addr a4;
+	struct in6_addr a6;
+	uint16_t port;			/* host byte order */
+};
+
+/* An IPv4 or IPv6 prefix (dns64-allow). */
+struct conf_net {
+	int af;				/* AF_INET: p4, AF_INET6: p6 */
+	struct prefix4 p4;
+	struct prefix6 p6;
+};
+
+/* clat-default-route: auto = only when the host has no IPv4 default route of its own. */
+enum conf_clat_route { CONF_CLAT_ROUTE_AUTO, CONF_CLAT_ROUTE_YES, CONF_CLAT_ROUTE_NO };
 
 /* One pool4 line: every address of pfx, ports (or ICMP identifiers) lo..hi, for one protocol. */
 struct conf_pool4 {
@@ -54,6 +82,30 @@ struct conf {
 	struct conf_pool4 pool4[CONF_POOL4_MAX];	/* when none is given: CONF_POOL4_DEFAULT for all protocols */
 	struct conf_bib bib[CONF_BIB_MAX];
 	bool masquerade;		/* the daemon NATs pool4 sources to the box's own address (nftables) */
+	/* DNS64 (conf_dns64.c; the service is dns64_server.c, the rules dns64.c). On when dns64-listen is. */
+	unsigned n_dns64_listen, n_dns64_upstream, n_dns64_exclude, n_dns64_allow;
+	struct conf_hostport dns64_listen[CONF_DNS64_LISTEN_MAX];
+	struct conf_hostport dns64_upstream[CONF_DNS64_UPSTREAM_MAX];	/* none: /etc/resolv.conf */
+	struct prefix6 dns64_exclude[DNS64_EXCLUDE_MAX];		/* none: ::ffff:0:0/96 */
+	struct conf_net dns64_allow[CONF_DNS64_ALLOW_MAX];		/* none: local networks */
+	uint32_t dns64_cache_size;	/* entries, 0 = no cache; default 10000 */
+	uint32_t dns64_timeout;		/* ms per upstream try; default 1500 */
+	/* PREF64 router advertisements (conf_pref64.c; the sender is ra_send.c, the format pref64.c). On when
+	 * pref64-interface is; the prefix announced is pool6. */
+	unsigned n_pref64_if, n_pref64_rdnss;
+	char pref64_if[CONF_PREF64_IF_MAX][IFNAMSIZ];
+	struct in6_addr pref64_rdnss[CONF_PREF64_RDNSS_MAX];	/* RFC 8106 RDNSS; none: no option */
+	uint32_t pref64_lifetime;	/* ms; default 30 min (RFC 8781 §4.1: 3 × MaxRtrAdvInterval) */
+	uint32_t pref64_interval;	/* ms, MaxRtrAdvInterval (RFC 4861 §6.2.1); default 10 min */
+	uint32_t pref64_router_lifetime;	/* ms; default 0: never a default router */
+	bool pref64_route;		/* RFC 4191 Route Information option for pool6 */
+	/* CLAT, the host side of 464XLAT (conf_clat.c; the service is clat.c). Mode clat only; pool6 is the
+	 * static last resort after RA PREF64 and RFC 7050 discovery. */
+	char clat_if[IFNAMSIZ];		/* the uplink; "" = the interface of the IPv6 default route */
+	struct in_addr clat_addr4;	/* the host's IPv4 address on the TUN, in 192.0.0.0/29 (RFC 7335) */
+	bool has_clat_addr6;
+	struct in6_addr clat_addr6;	/* not set: a random interface identifier in the uplink's /64 */
+	enum conf_clat_route clat_default_route;
 };
 
 /* The pool4 of a box with one IPv4 address: a private RFC 6598 address routed into the TUN and masqueraded

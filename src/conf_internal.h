@@ -7,6 +7,8 @@
 
 #include "conf.h"
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 struct parser {
 	const char *name;
 	unsigned line;		/* the line being read; for whole-file errors, the line they blame (0: none) */
@@ -52,6 +54,15 @@ bool conf_bad(struct parser *p, const struct conf_key *k, const char *fmt, ...);
 /* Plain decimal, no sign, at most max. */
 bool conf_parse_u32(const char *s, uint32_t max, uint32_t *out);
 
+/* conf_value.c: the row helpers (a key's value in c, marking it set, the count of a repeatable key, the
+ * comment a printer writes for an unset key) and the parsers and printers of the general value kinds. */
+void *conf_slot(const struct conf_key *k, const struct conf *c);
+void conf_mark_set(const struct conf_key *k, struct conf *c);
+unsigned conf_count(const struct conf_key *k, const struct conf *c);
+void conf_print_unset(const struct conf_key *k, FILE *f);
+conf_parse_fn conf_parse_ifname, conf_parse_path, conf_parse_uint, conf_parse_bool, conf_parse_addr, conf_parse_prefix;
+conf_print_fn conf_print_string, conf_print_uint, conf_print_bool, conf_print_addr, conf_print_prefix;
+
 /* Mode nat64 keys (conf_nat64.c). Durations are milliseconds in a uint32_t field. */
 conf_parse_fn conf_parse_duration, conf_parse_pool4, conf_parse_bib;
 conf_print_fn conf_print_duration, conf_print_pool4, conf_print_bib;
@@ -61,5 +72,31 @@ char *conf_duration_fmt(uint32_t ms, char *buf, size_t n);
 /* The whole-file part of mode nat64, after the last line: pool6 present, the default pool4 (and with it
  * masquerade, unless the file set it), every BIB entry inside pool4, nat64_conf_valid(). */
 bool conf_nat64_finish(struct parser *p, struct conf *c, bool masquerade_set);
+
+/* DNS64 keys (conf_dns64.c). */
+conf_parse_fn conf_parse_hostport, conf_parse_net;
+conf_print_fn conf_print_hostport, conf_print_net, conf_print_exclude;
+/* dns64-cache-size and dns64-timeout defaults, for conf_defaults(). */
+void conf_dns64_defaults(struct conf *c);
+/* The whole-file part: dns64-listen needs pool6. */
+bool conf_dns64_finish(struct parser *p, const struct conf *c);
+
+/* PREF64 keys (conf_pref64.c). */
+conf_parse_fn conf_parse_ifname_list, conf_parse_addr6_list;
+conf_print_fn conf_print_ifname_list, conf_print_addr6_list;
+/* pref64-lifetime and pref64-interval defaults, for conf_defaults(). */
+void conf_pref64_defaults(struct conf *c);
+/* The whole-file part: pref64-interface needs pool6. */
+bool conf_pref64_finish(struct parser *p, const struct conf *c);
+
+/* CLAT keys (conf_clat.c). */
+conf_parse_fn conf_parse_clat_route;
+conf_print_fn conf_print_clat_route, conf_print_clat_if;
+/* clat-address4's default, for conf_defaults(). */
+void conf_clat_defaults(struct conf *c);
+/* The whole-file part of mode clat: clat-address4 inside 192.0.0.0/29, no route6 (nothing IPv6 is routed
+ * into the CLAT's TUN but its own address), clat-address6 a unicast address; address4 defaults to
+ * clat_own4(). */
+bool conf_clat_finish(struct parser *p, struct conf *c);
 
 #endif

@@ -7,7 +7,6 @@
 
 #include "conf_internal.h"
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MS_PER_H (3600u * 1000)
 #define MS_PER_M (60u * 1000)
 #define MS_PER_S 1000u

@@ -6,10 +6,12 @@
  * applies a new configuration (daemon_reload.c). The services (DNS64, PREF64 router advertisements) run
  * beside the workers on threads of their own, or alone in mode none, which has no TUN at all.
  *
- * Mode nat64 (RFC 6146) keeps its tables per worker, and the kernel picks a TUN queue by its own flow hash,
- * which does not follow nat64_steer(): the return traffic of a binding could reach a worker that does not
- * hold it. So nat64 runs one queue and one worker. Its pool4 is routed into the TUN like pool6, and with
- * `masquerade` an nftables table (nft.c) NATs pool4 behind the host's own address on the way out.
+ * Mode nat64 (RFC 6146) keeps its tables per worker: each owns a slice of pool4's ports and the IPv6 flows
+ * that hash to it (nat64_owner()). An eBPF program on the TUN (tun_steer.c) makes the kernel put every
+ * packet on its owner's queue; where the kernel will not load it, it picks queues by its own flow hash,
+ * and a worker hands a packet whose state another holds to that one's tables (worker_nat64.c). Either way
+ * the start log says which. Its pool4 is routed into the TUN like pool6, and with `masquerade` an
+ * nftables table (nft.c) NATs pool4 behind the host's own address on the way out.
  *
  * A worker sleeps in the kernel (io_uring_enter(), or a blocking read() without io_uring) until a datagram
  * arrives: no poll() or eventfd on the packet path. To stop it, the main thread sets `stop` and sends the
@@ -34,9 +36,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clat.h"
 #include "daemon_internal.h"
+#include "dns64_server.h"
 #include "netlink.h"
 #include "nft.h"
+#include "tun_steer.h"
 #include "uring.h"
 
 #define WAKE_SIGNAL SIGRTMIN	/* glibc's SIGRTMIN already skips the signals it uses itself */
@@ -75,12 +80,6 @@ static unsigned queue_count(const struct conf *c)
 	cpu_set_t set;
 	long n = c->queues;
 
-	if (c->mode == CONF_MODE_NAT64) {
-		if (n != 1)
-			fprintf(stderr, "xlat64: nat64: 1 worker (per-worker state needs steering)\n");
-		return 1;
-	}
-
 	/* One per CPU this process may run on (cpusets, taskset), which can be fewer than are online. */
 	if (n == 0)
 		n = sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
@@ -114,12 +113,12 @@ static void print_start(const struct conf *c, const struct tun *t, const struct 
 	if (c->xlat.has_pool6)
 		prefix6_fmt(&c->xlat.pool6, p, sizeof(p));
 	tun_offloads_fmt(t->offloads, off, sizeof(off));
-	fprintf(stderr, "xlat64: %s on %s: %u queue%s, mtu %u, offloads %s, %s, pool6 %s", nat64 ? "nat64" : "siit",
+	fprintf(stderr, "xlat64: %s on %s: %u queue%s, mtu %u, offloads %s, %s, pool6 %s", conf_mode_name(c->mode),
 		t->name, t->n, t->n == 1 ? "" : "s", (unsigned)c->tun_mtu, off,
 		sh->uring ? "io_uring batches" : "read/write", p);
 	if (nat64)
 		print_nat64(c);
-	else
+	else if (c->mode != CONF_MODE_CLAT)	/* the CLAT logs its own mapping (clat.c) */
 		fprintf(stderr, ", %u EAMT entr%s", c->xlat.eamt.n, c->xlat.eamt.n == 1 ? "y" : "ies");
 	fputc('\n', stderr);
 }
@@ -271,29 +270,101 @@ static bool wait_for_stop(struct daemon *d, int sig_fd)
 /* Services beside the translator: started after the workers, stopped before them, under d->lock. */
 bool daemon_services_start(struct daemon *d, const struct conf *c)
 {
-	(void)d;
-	(void)c;
+	char err[256];
+
+	/* PREF64 router advertisements (ra_send.c). */
+	if (c->n_pref64_if && !(d->pref64 = ra_send_start(c, &d->svc_stats[SVC_PREF64], err, sizeof(err)))) {
+		fprintf(stderr, "xlat64: %s\n", err);
+		return false;
+	}
+	/* DNS64 (dns64_server.c): after the translator, whose prefix it hands out, is up. */
+	if (c->n_dns64_listen && !(d->dns64 = dns64_server_start(c, &d->svc_stats[SVC_DNS64], err, sizeof(err)))) {
+		fprintf(stderr, "xlat64: %s\n", err);
+		daemon_services_stop(d);
+		return false;
+	}
+	/* CLAT (clat.c): the host around the TUN, and the prefix discovery that feeds the workers. */
+	if (c->mode == CONF_MODE_CLAT &&
+	    !(d->clat = clat_start(d, c, d->t.name, d->t.ifindex, &d->svc_stats[SVC_CLAT], err, sizeof(err)))) {
+		fprintf(stderr, "xlat64: %s\n", err);
+		daemon_services_stop(d);
+		return false;
+	}
 	return true;
 }
 
 void daemon_services_stop(struct daemon *d)
 {
-	(void)d;
+	/* Everything the CLAT changed on the host is restored. */
+	clat_stop(d->clat);
+	d->clat = NULL;
+	dns64_server_stop(d->dns64);
+	d->dns64 = NULL;
+	/* The last advertisements withdraw the prefix (lifetime 0). */
+	ra_send_stop(d->pref64);
+	d->pref64 = NULL;
 }
 
-bool daemon_services_reload(struct daemon *d, const struct conf *next, char *err, size_t errlen)
+bool daemon_services_reload(struct daemon *d, struct conf *next, char *err, size_t errlen)
 {
-	(void)d;
-	(void)next;
-	(void)err;
-	(void)errlen;
+	/* DNS64: restarted (cache emptied) only when its settings or pool6 changed; its sockets are released
+	 * before the new ones bind the same addresses. */
+	if (!dns64_server_same(d->c, next)) {
+		char old_err[256];
+
+		dns64_server_stop(d->dns64);
+		d->dns64 = NULL;
+		if (next->n_dns64_listen && !(d->dns64 = dns64_server_start(next, &d->svc_stats[SVC_DNS64], err, errlen))) {
+			/* The reload fails as a whole: the old DNS64 comes back (its cache is lost). */
+			if (d->c->n_dns64_listen &&
+			    !(d->dns64 = dns64_server_start(d->c, &d->svc_stats[SVC_DNS64], old_err, sizeof(old_err))))
+				fprintf(stderr, "xlat64: restarting the previous DNS64: %s\n", old_err);
+			return false;
+		}
+	}
+	/* PREF64: a changed prefix is withdrawn (lifetime 0) and the new one announced at once. */
+	if (!ra_send_same(d->c, next)) {
+		ra_send_stop(d->pref64);
+		d->pref64 = NULL;
+		if (next->n_pref64_if && !(d->pref64 = ra_send_start(next, &d->svc_stats[SVC_PREF64], err, errlen))) {
+			char old_err[256];
+
+			/* The reload fails as a whole: the old advertisements come back. */
+			if (d->c->n_pref64_if &&
+			    !(d->pref64 = ra_send_start(d->c, &d->svc_stats[SVC_PREF64], old_err, sizeof(old_err))))
+				fprintf(stderr, "xlat64: restarting the previous PREF64 sender: %s\n", old_err);
+			return false;
+		}
+	}
+	/* CLAT, last (nothing after it may fail): next keeps the discovered prefix. */
+	if (d->clat)
+		clat_reload(d->clat, next);
 	return true;
 }
 
 void daemon_services_status(struct daemon *d, struct ctl_status *st)
 {
-	(void)d;
-	(void)st;
+	if (d->dns64)
+		dns64_server_status(d->dns64, st);
+	if (d->pref64)
+		ra_send_status(d->pref64, st);
+	if (d->clat)
+		clat_status(d->clat, st);
+}
+
+/* Mode nat64 with several queues: the kernel steers packets to their owners, or the workers hand them over
+ * (worker_nat64.c). Either way it works; say which. */
+static void steer_nat64(const struct tun *t)
+{
+	char err[256];
+
+	if (tun_steer_nat64(t, err, sizeof(err)))
+		fprintf(stderr, "xlat64: nat64: eBPF steering: each packet goes to the queue of the worker that "
+			"holds its state\n");
+	else
+		fprintf(stderr, "xlat64: nat64: no eBPF steering (%s): the kernel picks queues by flow hash and "
+			"workers hand packets to the one that holds their state (counted as NAT64_FOREIGN; "
+			"`queues 1` avoids that)\n", err);
 }
 
 /* The workers, one per queue. False after saying why; those started are then in d->w[0..d->n). */
@@ -301,6 +372,7 @@ static bool start_workers(struct daemon *d)
 {
 	const struct conf *c = d->c;
 	bool nat64 = c->mode == CONF_MODE_NAT64;
+	unsigned made = 0, k;
 	uint8_t secret[16];
 
 	/* Keys the NAT64 table hashes and RFC 6056 port choice: unpredictable per run (RFC 6056 §3.3.3),
@@ -309,27 +381,37 @@ static bool start_workers(struct daemon *d)
 		fprintf(stderr, "xlat64: getrandom: %s\n", strerror(errno));
 		return false;
 	}
-	for (; d->n < d->t.n; d->n++) {
+	for (; made < d->t.n; made++) {
 		struct nat64 *db = NULL;
-		struct worker *w;
-		int e;
 
-		if (nat64 && !(db = nat64_load(c, d->n, d->t.n, secret)))
-			return false;
-		w = worker_new(c, &d->sh, d->n, d->t.fd[d->n], db);
-		if (!w) {
-			fprintf(stderr, "xlat64: out of memory for worker %u\n", d->n);
-			return false;
+		if (nat64 && !(db = nat64_load(c, made, d->t.n, secret)))
+			break;
+		d->w[made] = worker_new(c, &d->sh, made, d->t.fd[made], db);
+		if (!d->w[made]) {
+			fprintf(stderr, "xlat64: out of memory for worker %u\n", made);
+			break;
 		}
-		e = pthread_create(&w->thread, NULL, worker_main, w);
+	}
+	/* All made before any starts: a NAT64 worker may use any other's tables (sh.peers). */
+	d->sh.peers = d->w;
+	for (; made == d->t.n && d->n < made; d->n++) {
+		int e = pthread_create(&d->w[d->n]->thread, NULL, worker_main, d->w[d->n]);
+
 		if (e) {
 			fprintf(stderr, "xlat64: starting worker %u: %s\n", d->n, strerror(e));
-			worker_free(w);
-			return false;
+			break;
 		}
-		d->w[d->n] = w;
 	}
-	return true;
+	if (d->n == d->t.n)
+		return true;
+	/* The ones started may be using the others' tables: stop them before freeing any. */
+	atomic_store(&d->sh.stop, true);
+	for (k = 0; k < d->n; k++)
+		worker_stop(d->w[k]);
+	for (k = 0; k < made; k++)
+		worker_free(d->w[k]);
+	d->n = 0;
+	return false;
 }
 
 /* Start the workers, the services and the control socket, wait, stop them. Returns the exit status. */
@@ -342,20 +424,22 @@ static int run(struct daemon *d, int sig_fd)
 
 	if (d->has_tun && !start_workers(d))
 		goto out;
+	/* d->c only under the lock from here on: the CLAT's thread swaps it when the prefix changes. */
 	pthread_mutex_lock(&d->lock);
 	services = daemon_services_start(d, d->c);
+	if (services)
+		ctl = ctl_start(d->c->socket, &daemon_ctl_ops, d, err, sizeof(err));
+	if (ctl && d->has_tun)
+		print_start(d->c, &d->t, &d->sh);
+	else if (ctl)
+		fprintf(stderr, "xlat64: mode none: services only, no translator\n");
 	pthread_mutex_unlock(&d->lock);
 	if (!services)
 		goto out;
-	ctl = ctl_start(d->c->socket, &daemon_ctl_ops, d, err, sizeof(err));
 	if (!ctl) {
 		fprintf(stderr, "xlat64: %s\n", err);
 		goto out;
 	}
-	if (d->has_tun)
-		print_start(d->c, &d->t, &d->sh);
-	else
-		fprintf(stderr, "xlat64: mode none: services only, no translator\n");
 	status = wait_for_stop(d, sig_fd) ? 0 : 1;
 out:
 	ctl_stop(ctl);
@@ -383,14 +467,19 @@ static int run_tun(struct daemon *d, int sig_fd)
 
 	if (c->mode == CONF_MODE_NAT64 && !pool4_not_local(c))
 		return 1;
-	check_forwarding();
+	/* Mode clat sets the sysctls it needs itself, and restores them (clat_host.c). */
+	if (c->mode != CONF_MODE_CLAT)
+		check_forwarding();
 	d->sh.uring = uring_works();
 	if (!tun_open(&d->t, c->device, queue_count(c), true, err, sizeof(err))) {
 		fprintf(stderr, "xlat64: %s\n", err);
 		return 1;
 	}
 	d->has_tun = true;
-	if (!netlink_setup(c, d->t.name, d->t.ifindex, err, sizeof(err)))
+	if (c->mode == CONF_MODE_NAT64 && d->t.n > 1)
+		steer_nat64(&d->t);
+	/* Mode clat: the CLAT configures the device itself (clat_host.c), when its service starts. */
+	if (c->mode != CONF_MODE_CLAT && !netlink_setup(c, d->t.name, d->t.ifindex, err, sizeof(err)))
 		fprintf(stderr, "xlat64: %s\n", err);
 	else if (masquerade && !nft_masquerade_add(d->t.name, c->pool4, c->n_pool4, err, sizeof(err)))
 		fprintf(stderr, "xlat64: masquerading pool4: %s\n", err);

@@ -17,14 +17,10 @@ int daemon_run(const char *path, const struct conf *c);
 /*
  * Read the configuration file again and apply it without losing state: the translator settings, the
  * routes of pool6/route4/route6, mode nat64's timeouts, limits, switches and static BIB entries, and the
- * services. Settings that need a restart (mode, device, queues, mtu, socket, address4/6, and in mode nat64
- * pool6, pool4 and masquerade) refuse the whole reload. False with "file:line: message" or the reason in
+ * services. Settings that need a restart (mode, device, queues, mtu, socket, address4/6, in mode nat64
+ * pool6, pool4 and masquerade, in mode clat route4 and the clat-* keys) refuse the whole reload. False with "file:line: message" or the reason in
  * err; the old configuration then stays in effect. Safe from any thread but a worker's.
  */
 bool daemon_reload(struct daemon *d, char *err, size_t errlen);
-
-/* Replace the translator settings of every worker (the CLAT after its prefix changed): each worker takes
- * them at its next batch. Safe from any thread but a worker's. */
-bool daemon_set_xlat(struct daemon *d, const struct xlat_conf *x);
 
 #endif

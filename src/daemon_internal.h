@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "ra_send.h"
 #include "stats.h"
 #include "tun.h"
 #include "worker.h"
@@ -32,13 +33,16 @@ struct daemon {
 	unsigned n;			/* workers running */
 	struct stats svc_stats[SVC_MAX];
 	/* The services' handles (NULL when off). */
+	struct ra_send *pref64;		/* PREF64 router advertisements (ra_send.c) */
+	struct dns64_server *dns64;	/* DNS64 (dns64_server.c) */
+	struct clat *clat;		/* mode clat: the host side of 464XLAT (clat.c) */
 };
 
 /* daemon.c: start the services the configuration asks for, stop them. Both under d->lock. */
 bool daemon_services_start(struct daemon *d, const struct conf *c);
 void daemon_services_stop(struct daemon *d);
 /* Reload: each service takes the new configuration (a restart where nothing better is needed). */
-bool daemon_services_reload(struct daemon *d, const struct conf *next, char *err, size_t errlen);
+bool daemon_services_reload(struct daemon *d, struct conf *next, char *err, size_t errlen);
 /* A status line per running service. */
 void daemon_services_status(struct daemon *d, struct ctl_status *st);
 

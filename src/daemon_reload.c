@@ -34,6 +34,16 @@ static bool has_bib(const struct conf *c, const struct conf_bib *e)
 	return false;
 }
 
+static bool same_routes4(const struct conf *a, const struct conf *b)
+{
+	if (a->n_route4 != b->n_route4)
+		return false;
+	for (unsigned i = 0; i < a->n_route4; i++)
+		if (a->route4[i].addr.s_addr != b->route4[i].addr.s_addr || a->route4[i].len != b->route4[i].len)
+			return false;
+	return true;
+}
+
 /* The first setting that only a restart can change, or NULL. What it names was set up once at start:
  * the device and its addresses, the worker threads, the socket, and for NAT64 the pool4 partition, the
  * nftables table and the sessions' IPv6 view of the IPv4 side (pool6). */
@@ -51,9 +61,23 @@ static const char *needs_restart(const struct conf *a, const struct conf *b)
 		return "socket";
 	if (a->xlat.has_own4 != b->xlat.has_own4 || (a->xlat.has_own4 && a->xlat.own4.s_addr != b->xlat.own4.s_addr))
 		return "address4";
-	if (a->xlat.has_own6 != b->xlat.has_own6 ||
-	    (a->xlat.has_own6 && memcmp(&a->xlat.own6, &b->xlat.own6, sizeof(a->xlat.own6))))
+	/* Mode clat puts the CLAT's own address in when address6 is not set (clat_xlat()); it is only the
+	 * source of translator-made ICMPv6 errors there, which a reload may change. */
+	if (a->mode != CONF_MODE_CLAT && (a->xlat.has_own6 != b->xlat.has_own6 ||
+	    (a->xlat.has_own6 && memcmp(&a->xlat.own6, &b->xlat.own6, sizeof(a->xlat.own6)))))
 		return "address6";
+	/* Mode clat: the host was set up around these once (clat_host.c). */
+	if (strcmp(a->clat_if, b->clat_if))
+		return "clat-interface";
+	if (a->clat_addr4.s_addr != b->clat_addr4.s_addr)
+		return "clat-address4";
+	if (a->has_clat_addr6 != b->has_clat_addr6 ||
+	    (a->has_clat_addr6 && memcmp(&a->clat_addr6, &b->clat_addr6, sizeof(a->clat_addr6))))
+		return "clat-address6";
+	if (a->clat_default_route != b->clat_default_route)
+		return "clat-default-route";
+	if (a->mode == CONF_MODE_CLAT && !same_routes4(a, b))
+		return "route4";
 	if (a->mode != CONF_MODE_NAT64)
 		return NULL;
 	if (a->xlat.pool6.len != b->xlat.pool6.len || memcmp(&a->xlat.pool6.addr, &b->xlat.pool6.addr, 16))
@@ -132,7 +156,7 @@ bool daemon_reload(struct daemon *d, char *err, size_t errlen)
 	struct conf *next = malloc(sizeof(*next));
 	char bib_err[256] = "";
 	const char *what;
-	bool ok = false;
+	bool ok = false, routes;
 
 	if (!next)
 		return ctl_fail(err, errlen, "reload: out of memory");
@@ -144,13 +168,16 @@ bool daemon_reload(struct daemon *d, char *err, size_t errlen)
 		snprintf(err, errlen, "reload: %s changed, which needs a restart; nothing was changed", what);
 		goto out;
 	}
-	if (d->has_tun && !netlink_routes_update(d->c, next, d->t.name, d->t.ifindex, err, errlen))
+	/* Mode clat routes nothing of the configuration's pool6 into the TUN (the prefix leaves through the
+	 * uplink) and its other routes need a restart: clat_host.c made them. */
+	routes = d->has_tun && d->c->mode != CONF_MODE_CLAT;
+	if (routes && !netlink_routes_update(d->c, next, d->t.name, d->t.ifindex, err, errlen))
 		goto out;
 	if (!daemon_services_reload(d, next, err, errlen)) {
 		/* The routes follow the configuration in effect, which stays the old one. */
 		char ignored[256];
 
-		if (d->has_tun)
+		if (routes)
 			netlink_routes_update(next, d->c, d->t.name, d->t.ifindex, ignored, sizeof(ignored));
 		goto out;
 	}
@@ -162,18 +189,4 @@ out:
 	pthread_mutex_unlock(&d->lock);
 	free(next);
 	return ok;
-}
-
-bool daemon_set_xlat(struct daemon *d, const struct xlat_conf *x)
-{
-	struct conf *next = malloc(sizeof(*next));
-
-	if (!next)
-		return false;
-	pthread_mutex_lock(&d->lock);
-	*next = *d->c;
-	next->xlat = *x;
-	daemon_swap(d, next);
-	pthread_mutex_unlock(&d->lock);
-	return true;
 }

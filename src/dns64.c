@@ -26,6 +26,7 @@ struct job {
 	ldns_rdf *qname;		/* the last upstream query: name and type */
 	uint16_t qtype;
 	ldns_rr_list *chain;		/* ST_A: the AAAA answer's CNAME/DNAME chain; ST_PTR: our CNAME */
+	ldns_rr *soa;			/* ST_A: the negative AAAA answer's SOA, if it had one */
 	uint32_t ttl_cap;		/* ST_A: TTL cap of the synthetic AAAA (§5.1.7) */
 };
 
@@ -64,8 +65,10 @@ static void job_end(struct dns64 *d, struct job *j)
 {
 	ldns_rdf_deep_free(j->qname);
 	ldns_rr_list_deep_free(j->chain);
+	ldns_rr_free(j->soa);
 	j->qname = NULL;
 	j->chain = NULL;
+	j->soa = NULL;
 	j->stage = ST_FREE;
 	j->gen = (uint16_t)(j->gen + 1 ? j->gen + 1 : 1);
 	j->next_free = d->free_job;
@@ -232,13 +235,17 @@ static enum dns64_act ask(struct dns64 *d, struct job *j, ldns_rdf *name, uint16
 	return step(out, DNS64_UPSTREAM, d->out, len, id);
 }
 
-/* Fills cl from the parsed query; false if it is malformed (RFC 1035 §4.1.2: one question). */
-static bool client_of(const ldns_pkt *p, size_t max, struct dns64_client *cl)
+/* Fills cl from the query (wire w, parsed p); false if it is malformed (RFC 1035 §4.1.2: one question). */
+static bool client_of(const uint8_t *w, const ldns_pkt *p, size_t max, struct dns64_client *cl)
 {
 	const ldns_rr *q;
 	const ldns_rdf *name;
 
 	if (ldns_pkt_qdcount(p) != 1 || ldns_rr_list_rr_count(ldns_pkt_question(p)) != 1 || ldns_pkt_ancount(p))
+		return false;
+	/* RFC 6891 §6.1.1: a query with more than one OPT MUST get FORMERR. ldns keeps only the last OPT
+	 * and takes every OPT out of its ARCOUNT, so the wire's ARCOUNT tells how many there were. */
+	if (LDNS_ARCOUNT(w) - ldns_pkt_arcount(p) > 1)
 		return false;
 	q = ldns_rr_list_rr(ldns_pkt_question(p), 0);
 	name = ldns_rr_owner(q);
@@ -262,7 +269,7 @@ static enum dns64_act start(struct dns64 *d, const struct dns64_client *cl, cons
 {
 	struct job *j = job_new(d, cl);
 	ldns_rdf *target;
-	ldns_rr *cname;
+	ldns_rr *cname = NULL;
 
 	if (!j) {
 		COUNT(d, DNS64_JOBS_FULL);
@@ -275,13 +282,8 @@ static enum dns64_act start(struct dns64 *d, const struct dns64_client *cl, cons
 			return ask(d, j, ldns_rdf_clone(qname), LDNS_RR_TYPE_AAAA, now, out);
 		}
 		if (cl->qtype == LDNS_RR_TYPE_PTR && (target = dns64_ptr_target(&d->conf, qname))) {
-			cname = ldns_rr_new_frm_type(LDNS_RR_TYPE_CNAME);
-			j->chain = ldns_rr_list_new();
-			if (cname && j->chain) {
-				ldns_rr_set_owner(cname, ldns_rdf_clone(qname));
-				ldns_rr_set_ttl(cname, DNS64_TTL_PTR_CNAME);
-				ldns_rr_set_rdf(cname, ldns_rdf_clone(target), 0);
-				ldns_rr_list_push_rr(j->chain, cname);
+			if ((j->chain = ldns_rr_list_new()) && (cname = dns64_ptr_cname(qname, target)) &&
+			    ldns_rr_list_push_rr(j->chain, cname)) {
 				j->stage = ST_PTR;
 				return ask(d, j, target, LDNS_RR_TYPE_PTR, now, out);
 			}
@@ -313,7 +315,7 @@ enum dns64_act dns64_query(struct dns64 *d, const uint8_t *q, size_t len, size_t
 		COUNT(d, DNS64_ANSWER_NOTIMP);
 		return step(out, DNS64_ANSWER, d->out, dns64_wire_header_only(d->out, q, len, LDNS_RCODE_NOTIMPL), 0);
 	}
-	if (ldns_wire2pkt(&p, q, len) != LDNS_STATUS_OK || !client_of(p, max, &cl)) {
+	if (ldns_wire2pkt(&p, q, len) != LDNS_STATUS_OK || !client_of(q, p, max, &cl)) {
 		ldns_pkt_free(p);
 		COUNT(d, DNS64_ANSWER_FORMERR);
 		return step(out, DNS64_ANSWER, d->out, dns64_wire_header_only(d->out, q, len, LDNS_RCODE_FORMERR), 0);
@@ -451,8 +453,12 @@ static enum dns64_act aaaa_answer(struct dns64 *d, struct job *j, const ldns_pkt
 	} else {
 		/* No usable AAAA: synthesize for the end of the chain, which stays ahead (§5.1.5). The TTL
 		 * cap is the negative answer's SOA TTL, or 600 s without SOA (§5.1.7). */
+		const ldns_rr *soa = dns64_soa(a);
+
 		dns64_negative_ttl(a, &cap);
 		j->chain = ldns_rr_list_clone(chain);
+		/* Kept for a_answer(); out of memory it is left out, and that reply is not cached. */
+		j->soa = soa ? ldns_rr_clone(soa) : NULL;
 		act = j->chain ? ask_a(d, j, dns64_chain_end(ans, j->qname), cap, now, out)
 			       : upstream_failed(d, j, now, out);
 	}
@@ -468,8 +474,21 @@ static enum dns64_act a_answer(struct dns64 *d, struct job *j, const ldns_pkt *a
 	unsigned n, nonglobal;
 	ldns_rr_list *synth = dns64_synth_answer(&d->conf, ldns_pkt_answer(a), j->ttl_cap, &n, &nonglobal);
 	ldns_pkt *p = synth ? reply_from(j, a, j->chain, synth, false) : NULL;
+	ldns_rr *soa;
 
 	ldns_rr_list_deep_free(synth);
+	/* Every A was non-global (RFC 6052 §3.1), so the reply is NODATA. Without an SOA it would not be
+	 * cached (RFC 2308 §5) and every repeat would cost both upstream queries again: it takes the SOA
+	 * of the negative AAAA answer, the answer it stands for (RFC 6147 §5.1.6). When the AAAA answer
+	 * had none (every AAAA excluded, an error RCODE, a timeout), none is made up: the reply goes out
+	 * with the A answer's authority alone and is not cached. */
+	if (p && !n && nonglobal && j->soa && !dns64_soa(p)) {
+		if (!(soa = ldns_rr_clone(j->soa)) || !ldns_pkt_push_rr(p, LDNS_SECTION_AUTHORITY, soa)) {
+			ldns_rr_free(soa);
+			ldns_pkt_free(p);
+			p = NULL;
+		}
+	}
 	d->st->c[STAT_DNS64_NONGLOBAL] += nonglobal;
 	return done(d, j, p, n ? STAT_DNS64_ANSWER_SYNTH : STAT_DNS64_ANSWER_UPSTREAM, now, out);
 }

@@ -12,6 +12,9 @@
 
 struct stats;
 
+/* The EDNS0 UDP size advertised to clients and upstreams, and the largest UDP reply (DNS flag day 2020: no
+ * fragments). */
+#define DNS64_EDNS_SIZE 1232
 #define DNS64_EXCLUDE_MAX 16
 /* The TTL of synthetic AAAA when the AAAA answer carried no SOA (RFC 6147 §5.1.7). */
 #define DNS64_TTL_NOSOA 600
@@ -60,5 +63,9 @@ void dns64_cancel(struct dns64 *d, uint32_t job);
 /* Jobs waiting for an upstream answer, and entries in the cache (for `xlat64 status`). */
 unsigned dns64_jobs(const struct dns64 *d);
 unsigned dns64_cache_count(const struct dns64 *d);
+
+/* Skip the (possibly compressed) name at *off (RFC 1035 §4.1.4); false when it runs off the message or
+ * loops. For the few fixed places read without ldns: a query's EDNS size, a cached reply's TTLs. */
+bool dns64_skip_name(const uint8_t *m, size_t len, size_t *off);
 
 #endif

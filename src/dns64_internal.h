@@ -7,8 +7,6 @@
 #include "dns64.h"
 #include "stats.h"
 
-/* The EDNS0 UDP size we advertise, to clients and upstreams (DNS flag day 2020: no fragments). */
-#define DNS64_EDNS_SIZE 1232
 /* TTL of locally made records: ipv4only.arpa (as BIND's built-in zones) and the §5.3.1 CNAME. */
 #define DNS64_TTL_LOCAL 3600
 #define DNS64_TTL_PTR_CNAME 600
@@ -55,6 +53,8 @@ unsigned dns64_cache_put(struct dns64_cache *c, const uint8_t *key, size_t klen,
 /* dns64_wire.c */
 /* Offsets of the TTL field of every RR of msg (our own ldns output); false if msg does not walk. */
 bool dns64_wire_ttls(const uint8_t *msg, size_t len, uint16_t *off, unsigned max, unsigned *n);
+/* The SOA of p's authority section (RFC 2308 §3: what makes an answer negative), or NULL. */
+const ldns_rr *dns64_soa(const ldns_pkt *p);
 /* RFC 2308 §5: the negative TTL of an answer, min(SOA TTL, SOA MINIMUM); false without an SOA. */
 bool dns64_negative_ttl(const ldns_pkt *p, uint32_t *ttl);
 /* How long a reply may be cached (RFC 2308 for negative ones), 0 = not at all. */
@@ -83,6 +83,8 @@ ldns_rr_list *dns64_synth_answer(const struct dns64_conf *c, const ldns_rr_list 
 /* RFC 6147 §5.3.1: if name is an ip6.arpa name of an address inside the prefix, the in-addr.arpa
  * name to CNAME it to (else NULL). */
 ldns_rdf *dns64_ptr_target(const struct dns64_conf *c, const ldns_rdf *name);
+/* The §5.3.1 option (b) CNAME from name to target (TTL DNS64_TTL_PTR_CNAME); NULL out of memory. */
+ldns_rr *dns64_ptr_cname(const ldns_rdf *name, const ldns_rdf *target);
 
 /* dns64_local.c: RFC 8880 §7 names. Returns a reply packet (to be freed) or NULL if not local. */
 ldns_pkt *dns64_local_answer(const struct dns64_conf *c, const struct dns64_client *cl, const ldns_rdf *qname);

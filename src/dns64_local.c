@@ -1,6 +1,7 @@
 /* Replies the DNS64 makes itself: the skeleton every reply starts from, and the RFC 8880 §7 names
- * (ipv4only.arpa and the PTR names of its two addresses), answered without asking upstream so that
- * RFC 7050 discovery works even with no upstream and never depends on DNSSEC (RFC 8880 §7.1-7.2). */
+ * (ipv4only.arpa, the PTR names of its two addresses and their ip6.arpa names under pool6), answered
+ * without asking upstream so that RFC 7050 discovery works even with no upstream and never depends on
+ * DNSSEC (RFC 8880 §7.1-7.2). */
 #include <stdio.h>
 #include <strings.h>
 
@@ -90,10 +91,45 @@ static bool local_records(const struct dns64_conf *c, ldns_pkt *p, const char *a
 	return push_soa(p, apex);	/* NODATA (RFC 2308 §2.2) */
 }
 
+static const char *const apexes[] = { "ipv4only.arpa.", "170.0.0.192.in-addr.arpa.", "171.0.0.192.in-addr.arpa." };
+#define N_APEXES (sizeof(apexes) / sizeof(apexes[0]))
+
+/* A PTR for the ip6.arpa name of pool6 + a WKA: the RFC 6147 §5.3.1 CNAME to the WKA's in-addr.arpa
+ * name, as for any address under the prefix, then that name's PTR, which is ours (RFC 8880 §7.2), so
+ * nothing is asked upstream. NULL for any other name. CD=1 is relayed as any PTR under the prefix
+ * (RFC 6147 §5.5): the caller does not come here then. */
+static ldns_pkt *local_ptr6(const struct dns64_conf *c, const struct dns64_client *cl, const ldns_rdf *qname)
+{
+	ldns_rdf *target = dns64_ptr_target(c, qname);
+	ldns_pkt *p = NULL;
+	ldns_rr *cname;
+	size_t i = 1;
+
+	for (; target && i < N_APEXES; i++) {
+		ldns_rdf *apex = ldns_dname_new_frm_str(apexes[i]);
+		bool at = apex && ldns_dname_compare(target, apex) == 0;
+
+		ldns_rdf_deep_free(apex);
+		if (at)
+			break;
+	}
+	/* No AA: the query name is the ip6.arpa one, which is not ours (RFC 1035 §4.1.1). */
+	if (target && i < N_APEXES && (p = dns64_reply_new(cl, LDNS_RCODE_NOERROR))) {
+		if ((cname = dns64_ptr_cname(qname, target)) && !ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, cname)) {
+			ldns_rr_free(cname);
+			cname = NULL;
+		}
+		if (!cname || !local_records(c, p, apexes[i], LDNS_RR_TYPE_PTR)) {
+			ldns_pkt_free(p);
+			p = NULL;
+		}
+	}
+	ldns_rdf_deep_free(target);
+	return p;
+}
+
 ldns_pkt *dns64_local_answer(const struct dns64_conf *c, const struct dns64_client *cl, const ldns_rdf *qname)
 {
-	static const char *const apexes[] = { "ipv4only.arpa.", "170.0.0.192.in-addr.arpa.",
-					      "171.0.0.192.in-addr.arpa." };
 	ldns_pkt *p = NULL;
 
 	static const char arpa[] = "\004arpa";
@@ -102,7 +138,9 @@ ldns_pkt *dns64_local_answer(const struct dns64_conf *c, const struct dns64_clie
 	if (cl->qclass != LDNS_RR_CLASS_IN || cl->qname_len < sizeof(arpa) ||
 	    strcasecmp((const char *)cl->qname + cl->qname_len - sizeof(arpa), arpa))
 		return NULL;
-	for (size_t i = 0; i < sizeof(apexes) / sizeof(apexes[0]) && !p; i++) {
+	if (cl->qtype == LDNS_RR_TYPE_PTR && !cl->cd && (p = local_ptr6(c, cl, qname)))
+		return p;
+	for (size_t i = 0; i < N_APEXES && !p; i++) {
 		ldns_rdf *apex = ldns_dname_new_frm_str(apexes[i]);
 		bool at = apex && ldns_dname_compare(qname, apex) == 0;
 		bool below = apex && !at && ldns_dname_is_subdomain(qname, apex);

@@ -202,3 +202,20 @@ ldns_rdf *dns64_ptr_target(const struct dns64_conf *c, const ldns_rdf *name)
 	snprintf(buf, sizeof(buf), "%u.%u.%u.%u.in-addr.arpa.", b[3], b[2], b[1], b[0]);
 	return ldns_dname_new_frm_str(buf);
 }
+
+ldns_rr *dns64_ptr_cname(const ldns_rdf *name, const ldns_rdf *target)
+{
+	ldns_rr *cname = ldns_rr_new_frm_type(LDNS_RR_TYPE_CNAME);
+	ldns_rdf *t = ldns_rdf_clone(target), *owner = ldns_rdf_clone(name);
+
+	if (!cname || !t || !owner) {
+		ldns_rr_free(cname);
+		ldns_rdf_deep_free(t);
+		ldns_rdf_deep_free(owner);
+		return NULL;
+	}
+	ldns_rr_set_owner(cname, owner);
+	ldns_rr_set_ttl(cname, DNS64_TTL_PTR_CNAME);
+	ldns_rr_set_rdf(cname, t, 0);
+	return cname;
+}

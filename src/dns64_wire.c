@@ -29,24 +29,27 @@ static void put32(uint8_t *p, uint32_t v)
 	put16(p + 2, (uint16_t)v);
 }
 
-/* Skips a possibly compressed name (RFC 1035 §4.1.4). */
-static bool skip_name(const uint8_t *m, size_t len, size_t *off)
+bool dns64_skip_name(const uint8_t *m, size_t len, size_t *off)
 {
+	size_t o = *off;
+
+	/* 128 labels is more than a 255-byte name holds; a compression pointer ends the name here. */
 	for (unsigned labels = 0; labels < 128; labels++) {
-		if (*off >= len)
+		if (o >= len)
 			return false;
-		uint8_t c = m[*off];
-		if (c == 0) {
-			(*off)++;
+		if ((m[o] & 0xc0) == 0xc0) {
+			if (o + 2 > len)
+				return false;
+			*off = o + 2;
 			return true;
 		}
-		if ((c & 0xc0) == 0xc0) {
-			*off += 2;
-			return *off <= len;
+		if (m[o] & 0xc0)
+			return false;	/* 0x40 and 0x80 label types are obsolete (RFC 6891 §5) */
+		if (!m[o]) {
+			*off = o + 1;
+			return true;
 		}
-		if (c & 0xc0)
-			return false;
-		*off += 1u + c;
+		o += 1u + m[o];
 	}
 	return false;
 }
@@ -60,10 +63,10 @@ bool dns64_wire_ttls(const uint8_t *msg, size_t len, uint16_t *off, unsigned max
 	if (len < HDR || len > DNS64_MSG_MAX || get16(msg + 4) != 1)
 		return false;
 	rrs = (unsigned)get16(msg + 6) + get16(msg + 8) + get16(msg + 10);
-	if (!skip_name(msg, len, &o) || (o += 4) > len)
+	if (!dns64_skip_name(msg, len, &o) || (o += 4) > len)
 		return false;
 	for (unsigned i = 0; i < rrs; i++) {
-		if (!skip_name(msg, len, &o) || o + 10 > len || *n >= max)
+		if (!dns64_skip_name(msg, len, &o) || o + 10 > len || *n >= max)
 			return false;
 		off[(*n)++] = (uint16_t)(o + 4);
 		o += 10u + get16(msg + o + 8);
@@ -73,23 +76,31 @@ bool dns64_wire_ttls(const uint8_t *msg, size_t len, uint16_t *off, unsigned max
 	return o == len;
 }
 
-bool dns64_negative_ttl(const ldns_pkt *p, uint32_t *ttl)
+const ldns_rr *dns64_soa(const ldns_pkt *p)
 {
 	const ldns_rr_list *auth = ldns_pkt_authority(p);
 
 	for (size_t i = 0; i < ldns_rr_list_rr_count(auth); i++) {
 		const ldns_rr *rr = ldns_rr_list_rr(auth, i);
-		const ldns_rdf *min;
 
-		if (ldns_rr_get_type(rr) != LDNS_RR_TYPE_SOA || ldns_rr_rd_count(rr) != 7)
-			continue;
-		min = ldns_rr_rdf(rr, 6);
-		*ttl = ldns_rr_ttl(rr);
-		if (ldns_rdf_size(min) == 4 && ldns_rdf2native_int32(min) < *ttl)
-			*ttl = ldns_rdf2native_int32(min);
-		return true;
+		if (ldns_rr_get_type(rr) == LDNS_RR_TYPE_SOA && ldns_rr_rd_count(rr) == 7)
+			return rr;
 	}
-	return false;
+	return NULL;
+}
+
+bool dns64_negative_ttl(const ldns_pkt *p, uint32_t *ttl)
+{
+	const ldns_rr *soa = dns64_soa(p);
+	const ldns_rdf *min;
+
+	if (!soa)
+		return false;
+	min = ldns_rr_rdf(soa, 6);
+	*ttl = ldns_rr_ttl(soa);
+	if (ldns_rdf_size(min) == 4 && ldns_rdf2native_int32(min) < *ttl)
+		*ttl = ldns_rdf2native_int32(min);
+	return true;
 }
 
 uint32_t dns64_wire_lifetime(const ldns_pkt *p)

@@ -8,6 +8,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "discover_cli.h"
 #include "rfc6052.h"
 
 #define EXIT_USAGE 2
@@ -27,6 +28,9 @@ static void usage(FILE *f)
 		"       xlat64 sessions|bib|pool4 [--json] [--socket PATH]\n"
 		"                                       ask the running daemon (PATH defaults to\n"
 		"                                       " CONF_DEFAULT_SOCKET ")\n"
+		"       xlat64 discover [--interface IF] [--json]\n"
+		"                                       the NAT64 prefix of this network: PREF64 in\n"
+		"                                       router advertisements, else ipv4only.arpa\n"
 		"       xlat64 version\n"
 		"       xlat64 help\n"
 		"FILE defaults to " CONF_DEFAULT_PATH ". See xlat64(8) and xlat64.conf(5).\n");
@@ -238,6 +242,8 @@ int main(int argc, char **argv)
 		return with_config("run", argc - 1, argv + 1, daemon_run);
 	if (!strcmp(cmd, "check"))
 		return with_config("check", argc - 1, argv + 1, print_config);
+	if (!strcmp(cmd, "discover"))
+		return discover_cli(argc - 1, argv + 1);
 	if (!strcmp(cmd, "map"))
 		return cmd_map(argc - 1, argv + 1);
 	if (ctl_cmd_find(cmd) >= 0)

@@ -177,61 +177,6 @@ enum xlat_verdict nat64_packet(struct nat64_ctx *ctx, uint8_t *pkt, uint32_t len
 	return nat64_pipeline(ctx, &p, out);
 }
 
-/* The identifier a binding is found by in the L4 header at l (n bytes): the port at `at` for TCP/UDP, the
- * identifier for echo. -1 when there is none. */
-static int l4_id(uint8_t proto, const uint8_t *l, uint32_t n, unsigned at, bool v6)
-{
-	if ((proto == IPPROTO_TCP || proto == IPPROTO_UDP) && n >= at + 2)
-		return xlat_rd16(l + at);
-	if (proto == (v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP) && n >= 8 &&
-	    (v6 ? l[0] == 128 || l[0] == 129 : l[0] == 8 || l[0] == 0))
-		return xlat_rd16(l + 4);
-	return -1;
-}
-
-static unsigned steer4(const uint8_t *p, uint32_t len, unsigned n)
-{
-	uint32_t ihl = (p[0] & 0xfu) * 4;
-	int id;
-
-	if (len < IP4_HDR_LEN || ihl < IP4_HDR_LEN || len < ihl || (xlat_rd16(p + 6) & IP4_OFFSET))
-		return 0;
-	id = l4_id(p[9], p + ihl, len - ihl, 2, false);
-	if (id < 0 && p[9] == IPPROTO_ICMP && len >= ihl + ICMP_HDR_LEN + IP4_HDR_LEN) {
-		/* An error: the packet it quotes left from our pool4 port. */
-		const uint8_t *q = p + ihl + ICMP_HDR_LEN;
-		uint32_t qihl = (q[0] & 0xfu) * 4, qlen = len - ihl - ICMP_HDR_LEN;
-
-		if (qihl >= IP4_HDR_LEN && qlen >= qihl)
-			id = l4_id(q[9], q + qihl, qlen - qihl, 0, false);
-	}
-	return id < 0 ? 0 : (unsigned)id % n;
-}
-
-static unsigned steer6(const uint8_t *p, uint32_t len, unsigned n)
-{
-	const uint8_t *host = p + 8;
-	uint32_t h = 2166136261u;
-
-	/* An ICMPv6 error right after the fixed header is about a packet sent to one of our hosts. */
-	if (p[6] == IPPROTO_ICMPV6 && len >= 2 * IP6_HDR_LEN + ICMP_HDR_LEN && p[40] < 128)
-		host = p + IP6_HDR_LEN + ICMP_HDR_LEN + 24;
-	for (int i = 0; i < 16; i++)
-		h = (h ^ host[i]) * 16777619u;	/* FNV-1a: only spreads load, no table is keyed by it */
-	return (h ^ h >> 16) % n;
-}
-
-unsigned nat64_steer(const uint8_t *pkt, uint32_t len, unsigned nworkers)
-{
-	if (nworkers <= 1 || len < 1)
-		return 0;
-	if (pkt[0] >> 4 == 4)
-		return steer4(pkt, len, nworkers);
-	if (pkt[0] >> 4 == 6 && len >= IP6_HDR_LEN)
-		return steer6(pkt, len, nworkers);
-	return 0;
-}
-
 /* Stored IPv4 SYNs whose 6 s are over get their port unreachable (RFC 6146 §3.5.2.2). */
 static bool syn4_timeouts(struct nat64_ctx *ctx, uint32_t now, struct xlat_out *out)
 {

@@ -2,8 +2,9 @@
  * Stateful NAT64 (RFC 6146): pool4, BIB and session tables, the TCP state machine and the §3 packet
  * pipeline in front of the RFC 7915 core. Pure: no I/O, no locks, no globals. One `struct nat64` per
  * worker thread; every instance owns a slice of the pool4 ports (worker w of n hands out only ports p with
- * p % n == w), so the daemon must steer an IPv4 packet for pool4 port p to worker p % n and keep a given
- * IPv6 flow on one worker. Static BIB entries are replicated into every instance.
+ * p % n == w), so the daemon must bring each packet to the worker nat64_owner() names (an IPv4 packet for
+ * pool4 port p to worker p % n, an IPv6 flow's packets to one worker). Static BIB entries are replicated
+ * into every instance.
  *
  * Time is the caller's monotonic clock in milliseconds (ctx->xlat.now); the tables keep it modulo 2^32,
  * so no timeout may exceed NAT64_TIMEOUT_MAX.
@@ -108,24 +109,46 @@ struct nat64_ctx {
 };
 
 /* Run one datagram (either family) through RFC 6146 §3.4-§3.8. A packet for a pool4 address is hairpinned
- * here when its binding may be this worker's (static, or a port it owns); otherwise its IPv4 translation is
- * emitted as is, for the host to route back into the TUN and the daemon to steer to the owner. Same buffer contract and result as
- * xlat_packet(): XLAT_EMIT with out->pkt[] (translations and/or ICMP errors), or XLAT_DROP with exactly
- * one drop counter incremented (an IPv4 SYN kept for simultaneous open counts as NAT64_SYN4_STORED). */
+ * here when nat64_owner() of its IPv4 translation is this instance; otherwise that translation is emitted
+ * as is, for the host to route back into the TUN and the daemon to steer to the owner. Same buffer contract
+ * and result as xlat_packet(): XLAT_EMIT with out->pkt[] (translations and/or ICMP errors), or XLAT_DROP
+ * with exactly one drop counter incremented (an IPv4 SYN kept for simultaneous open counts as
+ * NAT64_SYN4_STORED). */
 enum xlat_verdict nat64_packet(struct nat64_ctx *ctx, uint8_t *pkt, uint32_t len, struct xlat_out *out);
 
 /*
- * Which of n workers a packet belongs to, for the daemon's steering (RFC 6146 state is per worker):
- * IPv4 by the pool4 port or identifier it is for (destination port, echo identifier, or for an ICMP error
- * the quoted packet's source port/identifier) modulo n, which is the partition nat64_new() allocates from;
- * IPv6 by a hash of the host it comes from (for an ICMPv6 error: the host the quoted packet went to), so
- * one host's bindings, sessions and per-source limit live in one worker. Malformed packets, which the
- * pipeline will drop anyway, and IPv4 non-first fragments give 0. Flows an IPv4 host opens through a
- * static binding land on the worker of the static port; the IPv6 host's replies hash by its address, so
- * with several workers those two can differ (each worker keeps its own session): steer the IPv6 side of
- * static bindings to (IPv4 port % n) if that matters.
+ * Which of n workers a packet belongs to (nat64_steer.c), for the daemon's steering: RFC 6146 state is per
+ * worker. IPv4 by the pool4 port or identifier it is for (destination port, echo identifier, or for an ICMP
+ * error the quoted packet's source port/identifier) modulo n, which is the partition nat64_new() allocates
+ * from; IPv6 by a hash of the transport address it comes from (source address and port or echo
+ * identifier; for an ICMPv6 error the destination of the packet it quotes), which is what a binding is
+ * found by (endpoint-independent mapping), so that one host's flows spread over the workers; fragments,
+ * the first included, by a hash of source, (IPv4: destination) and Identification, so that all pieces of a
+ * datagram reach one worker's reassembly. An IPv6 transport header behind extension headers is not looked
+ * for: such a packet goes by its source address alone. Malformed packets, which the pipeline drops, give 0.
+ *
+ * The kernel computes the same function: tun_steer.c loads it as an eBPF program that picks the TUN queue
+ * (TUNSETSTEERINGEBPF). So it reads only fixed header fields and uses NAT64_STEER_* arithmetic, which the
+ * program repeats instruction by instruction; change both together (test_steer checks them on one table).
  */
 unsigned nat64_steer(const uint8_t *pkt, uint32_t len, unsigned nworkers);
+
+/* The steering hash: FNV-1a over 32-bit big-endian words, then murmur3's finalizer. Unkeyed on purpose: the
+ * kernel must reproduce it, and it only spreads load (no table is indexed by it; the tables' own hashes are
+ * keyed with the secret of nat64_new()). */
+#define NAT64_STEER_BASIS 2166136261u
+#define NAT64_STEER_PRIME 16777619u
+#define NAT64_STEER_MIX1 0x85ebca6bu
+#define NAT64_STEER_MIX2 0xc2b2ae35u
+
+/*
+ * The worker whose tables hold the packet's state (db: any worker's instance; pkt as nat64_packet() takes
+ * it, after reassembly): nat64_steer() of the packet's transport addresses, also past IPv6 extension
+ * headers (a reassembled datagram's included), except that a static binding belongs to the worker of its
+ * IPv6 transport address, whose flows through it (the IPv4 side included, which nat64_steer() sends to the
+ * static port's worker) it then holds. A worker hands a packet whose owner is another to that one's tables.
+ */
+unsigned nat64_owner(const struct nat64 *db, const uint8_t *pkt, uint32_t len);
 
 /* Timers, to be called about once a second with the current time: expires sessions (and the dynamic BIB
  * entries left without one) and answers the stored IPv4 SYNs whose 6 s ran out with an ICMP port

@@ -62,6 +62,8 @@ enum xlat_verdict nat64_translate(struct nat64_ctx *ctx, struct nat64_pkt *p, st
 bool nat64_hairpin_wanted(const struct nat64_ctx *ctx, const struct nat64_pkt *p);
 void nat64_hairpin_save(struct nat64_ctx *ctx, const struct nat64_pkt *p);
 enum xlat_verdict nat64_hairpin(struct nat64_ctx *ctx, const struct nat64_pkt *first, struct xlat_out *out);
+/* The worker that owns the IPv4 transport address a4#port of proto (nat64_owner(), nat64_steer.c). */
+unsigned nat64_owner4(const struct nat64 *db, enum nat64_proto proto, struct in_addr a4, uint16_t port);
 /* Steps §3.4 to §3.8 for p (nat64.c). */
 enum xlat_verdict nat64_pipeline(struct nat64_ctx *ctx, struct nat64_pkt *p, struct xlat_out *out);
 

@@ -26,10 +26,9 @@ bool nat64_hairpin_wanted(const struct nat64_ctx *ctx, const struct nat64_pkt *p
 
 	if (!p->v6 || !nat64_pool4_contains(db, p->out.dst.v4))
 		return false;
-	/* Another worker's port: the IPv4 packet leaves as it is, the host routes it (pool4 is routed into
-	 * the TUN) back in, and the daemon steers it to the worker that owns the binding. */
-	return p->out.dport % db->nworkers == db->worker ||
-	       nat64_bib_find4(db, p->proto, p->out.dst.v4, p->out.dport) != NAT64_NIL;
+	/* Another worker's: the IPv4 packet leaves as it is, the host routes it (pool4 is routed into the
+	 * TUN) back in, and the daemon steers it to the worker that owns the binding. */
+	return nat64_owner4(db, p->proto, p->out.dst.v4, p->out.dport) == db->worker;
 }
 
 void nat64_hairpin_save(struct nat64_ctx *ctx, const struct nat64_pkt *p)

@@ -17,6 +17,8 @@
 	X(NAT64_BIB_NEW, "NAT64 dynamic bindings created (an IPv6 transport address got an IPv4 one from pool4)") \
 	X(NAT64_SESSION_NEW, "NAT64 sessions created") \
 	X(NAT64_SYN4_STORED, "IPv4 TCP SYN without a binding (or refused by address-dependent filtering) held for 6 s for a simultaneous open (RFC 6146 section 3.5.2.2); answered with port unreachable unless the IPv6 host sends its SYN") \
+	/* NAT64 with several workers (worker_nat64.c): not a drop, the packet was translated (or dropped and counted) as usual. */ \
+	X(NAT64_FOREIGN, "NAT64: packets handled on another worker's tables, which hold their state, because the TUN queue they came from belongs to a worker that does not (no eBPF steering, datagrams reassembled from fragments, IPv6 extension headers, the IPv4 side of a static binding)") \
 	X(DROP_TRUNCATED, "packet shorter than its headers or its own length fields") \
 	X(DROP_HDR4, "malformed IPv4 header (version, IHL, total length, header checksum)") \
 	X(DROP_HDR6, "malformed IPv6 header or extension header chain") \
@@ -60,8 +62,8 @@
 	X(DROP_MULTICAST, "multicast or broadcast destination, e.g. the kernel's own MLD reports on the device; not translated") \
 	X(DROP_TUN_WRITE, "write to the TUN device failed") \
 	X(DROP_VNET_HDR, "virtio-net header (TUN offloads) that does not match its packet or asks for an offload the translator does not do") \
-	X(DROP_GSO_NODF, "IPv4 GSO super-packet without DF: its segments might need IPv6 fragments, which a super-packet cannot get") \
-	X(GSO_RX, "GSO super-packets received through the TUN offloads (each also counts once in RECEIVED4/6)") \
+	X(GSO_RX, "GSO super-packets received through the TUN offloads and translated as one (each also counts once in RECEIVED4/6)") \
+	X(GSO_SOFT_SEGMENTED, "GSO super-packets cut into segments in software because they cannot be translated as one (IPv4 without DF, whose segments may need IPv6 fragments; IPv6 with extension headers); each segment then counts as a packet in RECEIVED4/6") \
 	X(FRAG_HELD, "NAT64: fragments held for reassembly (RFC 6146 section 3.4: the binding needs the ports of the whole datagram)") \
 	X(FRAG_REASSEMBLED, "NAT64: fragments that completed a datagram, which then counts once in RECEIVED4/6") \
 	X(DROP_FRAG_DUP, "fragment bringing only bytes already held (a duplicate); ignored, reassembly goes on") \
@@ -70,6 +72,18 @@
 	X(DROP_FRAG_TOO_BIG, "fragment making its datagram longer than 65535 bytes (IPv6: than its IPv4 translation can carry; with the pieces held, their datagram was dropped too), or an IPv6 fragment with over 512 bytes of headers before its Fragment Header") \
 	X(DROP_FRAG_LIMIT, "fragment refused because reassembly holds its maximum of datagrams or bytes, or memory ran out (a datagram it belonged to was dropped too)") \
 	X(DROP_FRAG_TIMEOUT, "datagram whose fragments did not all arrive in time (IPv6 60 s, RFC 8200 section 4.5; IPv4 30 s); counted once per datagram") \
+	/* PREF64 router advertisements (ra_send.c): every Router Solicitation read ends in exactly one PREF64_RS_*. */ \
+	X(PREF64_RA_SENT, "PREF64: Router Advertisements sent with the PREF64 option (periodic, solicited and the final ones with lifetime 0)") \
+	X(PREF64_RA_SOLICITED, "PREF64: of those, sent early to answer Router Solicitations (RFC 4861 section 6.2.6)") \
+	X(PREF64_RA_SEND_ERROR, "PREF64: Router Advertisements the kernel would not send (interface down or without a link-local address yet); retried") \
+	X(PREF64_RS_RECEIVED, "PREF64: valid Router Solicitations received; answered by the next multicast advertisement, at most one per 3 s (RFC 4861 section 6.2.6)") \
+	X(PREF64_RS_INVALID, "PREF64: Router Solicitations ignored: hop limit not 255, code not 0, too short, or bad options (RFC 4861 section 6.1.1)") \
+	/* CLAT (clat.c): events of the prefix discovery; without a prefix, IPv4 packets count as DROP_DST4. */ \
+	X(CLAT_PREFIX_SET, "CLAT: the translator got a new NAT64 prefix (the first one learned, or a change: RA PREF64, RFC 7050 or pool6)") \
+	X(CLAT_PREFIX_LOST, "CLAT: the NAT64 prefix was withdrawn or lapsed with no other source left; until the next one, IPv4 packets are dropped as DROP_DST4") \
+	X(CLAT_RS_SENT, "CLAT: Router Solicitations sent at start to learn PREF64 sooner (RFC 4861 section 6.3.7)") \
+	X(CLAT_RFC7050, "CLAT: ipv4only.arpa lookups (RFC 7050), made when no router advertisement brought a PREF64 option") \
+	X(CLAT_RFC7050_FAILED, "CLAT: of those, lookups the resolver could not answer (retried 30 s later)") \
 	/* DNS64 engine (dns64*.c): every client query ends in exactly one DNS64_ANSWER_* or DNS64_DROP_*. */ \
 	X(DNS64_QUERIES, "DNS64: client queries handed to the engine") \
 	X(DNS64_ANSWER_CACHE, "DNS64: queries answered from the cache") \
@@ -90,7 +104,21 @@
 	X(DNS64_NONGLOBAL, "DNS64: A records not synthesized because the prefix is 64:ff9b::/96 and the IPv4 address is not global (RFC 6052 section 3.1)") \
 	X(DNS64_TRUNCATED, "DNS64: answers too long for the client, sent with TC=1 and no records (RFC 6147 section 5.4)") \
 	X(DNS64_CACHE_EVICTED, "DNS64: cache entries dropped before they expired to make room (dns64-cache-size)") \
-	X(DNS64_JOBS_FULL, "DNS64: queries refused with SERVFAIL because 65535 were already waiting for upstream answers")
+	X(DNS64_JOBS_FULL, "DNS64: queries refused with SERVFAIL because 65535 were already waiting for upstream answers") \
+	/* DNS64 server (dns64_server.c, dns64_upstream.c): listeners and upstream queries. */ \
+	X(DNS64_REFUSED, "DNS64: query from a client outside dns64-allow, answered REFUSED") \
+	X(DNS64_DROP_LONG, "DNS64: UDP query longer than 4096 bytes (a query is one question and an OPT record); dropped") \
+	X(DNS64_DROP_OVERLOAD, "DNS64: query dropped because 4096 queries already wait for upstream answers (the client asks again)") \
+	X(DNS64_DROP_SEND, "DNS64: reply the socket would not take (client gone, buffer full); not sent") \
+	X(DNS64_TCP_ACCEPTED, "DNS64: TCP client connections accepted") \
+	X(DNS64_TCP_FULL, "DNS64: TCP client connection closed at once because the most connections are open") \
+	X(DNS64_TCP_CLOSED_BAD, "DNS64: TCP client connection closed for a message of length 0 or a reply backlog the client does not read") \
+	X(DNS64_TCP_IDLE, "DNS64: TCP client connection closed after 10 s without a query (RFC 7766 section 6.2.3)") \
+	X(DNS64_UPSTREAM_TIMEOUT, "DNS64: upstream try without an answer within dns64-timeout; the next upstream was tried") \
+	X(DNS64_UPSTREAM_ERROR, "DNS64: upstream try that failed at once (ICMP unreachable, socket error, REFUSED or NOTIMP, an error answer without the question, broken TCP); the next upstream was tried") \
+	X(DNS64_UPSTREAM_SPOOFED, "DNS64: upstream message ignored: not a response, or a wrong ID or question (RFC 5452)") \
+	X(DNS64_UPSTREAM_TCP, "DNS64: truncated upstream answer (TC=1): the query was asked again over TCP") \
+	X(DNS64_UPSTREAM_FAILED, "DNS64: upstream query that every upstream failed, twice round, or that could not be sent at all (4096 already waiting, no socket); RFC 6147 section 5.1.3: an AAAA query goes on to the A query, anything else gets SERVFAIL")
 
 enum stat_id {
 #define STATS_ENUM(n, d) STAT_##n,

@@ -83,6 +83,12 @@ static void csum_finish(uint8_t *pkt, uint32_t len, uint32_t start, uint32_t at)
 	wr16(pkt + start + at, c ? c : 0xffff);
 }
 
+/* IPv6 with an extension header RFC 7915 §5.1 translates before its L4 header. */
+static bool ext6(const struct l4_at *l)
+{
+	return l->v6 && (l->proto == 0 || l->proto == IPPROTO_ROUTING || l->proto == IPPROTO_DSTOPTS);
+}
+
 static bool gso_fits(uint8_t gso_type, const struct l4_at *l)
 {
 	switch (gso_type) {
@@ -121,8 +127,10 @@ enum stat_id vnet_rx(struct vnet_rx *v, uint8_t *pkt, uint32_t len, uint16_t *gs
 		return 0;
 	}
 	if (gso != VIRTIO_NET_HDR_GSO_NONE) {
+		/* Segments that may need IPv6 fragments, or headers that are not all repeated in place: the
+		 * super-packet is cut in software (gso_soft.h, which checks the rest). */
 		if (!keep)
-			return found && l.may_fragment ? STAT_DROP_GSO_NODF : STAT_DROP_VNET_HDR;
+			return found && (l.may_fragment || ext6(&l)) ? STAT_GSO_SOFT_SEGMENTED : STAT_DROP_VNET_HDR;
 		if (!gso_fits(gso, &l) || h->gso_size == 0)
 			return STAT_DROP_VNET_HDR;
 		*gso_size = h->gso_size;

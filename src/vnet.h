@@ -31,8 +31,11 @@ struct vnet_rx {
 
 /*
  * Check v->hdr (as read) against the datagram pkt/len and prepare it for xlat_packet(). Returns 0, or the
- * drop counter when the header is malformed or asks for something the translator cannot do. Sets
- * *gso_size (for ctx->gso_size): the payload of one segment of a GSO super-packet, 0 for a plain datagram.
+ * drop counter when the header is malformed or asks for something the translator cannot do, or
+ * STAT_GSO_SOFT_SEGMENTED for a GSO super-packet that cannot be translated as one (IPv4 without DF, whose
+ * segments may need IPv6 fragments; IPv6 with extension headers): the caller cuts it into datagrams with
+ * gso_soft.h and translates those instead. Sets *gso_size (for ctx->gso_size): the payload of one segment
+ * of a GSO super-packet translated as one, 0 otherwise.
  *
  * NEEDS_CSUM means the L4 checksum field holds only the pseudo-header sum (not complemented) and the
  * kernel adds the rest when it sends the packet (per segment for GSO). For TCP and UDP this function

@@ -17,7 +17,8 @@
  * In mode nat64 the worker also owns the RFC 6146 tables (w->nat.db), runs their timers about once a
  * second, and so must wake up without traffic: an io_uring timeout request, or a poll() with a timeout
  * in front of the blocking read. While it handles a batch it holds w->lock, which the control socket
- * takes to list the tables between two batches.
+ * takes to list the tables between two batches, and another worker to handle a packet whose state these
+ * tables hold (worker_nat64.c).
  */
 #include <errno.h>
 #include <poll.h>
@@ -30,7 +31,6 @@
 #include <unistd.h>
 
 #include "uring.h"
-#include "vnet_ports.h"
 #include "worker.h"
 
 enum { BUF_FREE, BUF_READ, BUF_WRITE };
@@ -79,15 +79,19 @@ static void write_failed(struct worker *w, int err)
 	w->write_logged = true;
 }
 
-/* Translate the datagram (len bytes) read into b. Returns how many datagrams are in w->out to be sent. */
+static unsigned soft_next(struct worker *w);
+
+/* Translate the datagram (len bytes) read into b. Returns how many datagrams are in w->out to be sent; for
+ * a super-packet cut in software, those of its first segment, soft_next() giving the others'. */
 static unsigned translate(struct worker *w, struct worker_buf *b, uint32_t len)
 {
 	enum stat_id why = vnet_rx(&b->vnet, b->tb.pkt, len, &w->nat.xlat.gso_size);
-	struct vnet_ports ports;
 	enum xlat_verdict v;
-	uint8_t *whole;
-	uint32_t whole_len;
 
+	if (why == STAT_GSO_SOFT_SEGMENTED && !(why = gso_soft_init(&w->soft, &b->vnet.hdr, b->tb.pkt, len))) {
+		w->stats.c[STAT_GSO_SOFT_SEGMENTED]++;
+		return soft_next(w);
+	}
 	if (why) {
 		w->stats.c[why]++;
 		return 0;
@@ -99,25 +103,22 @@ static unsigned translate(struct worker *w, struct worker_buf *b, uint32_t len)
 		vnet_restore(&b->vnet);
 		return v == XLAT_EMIT ? w->out.n : 0;
 	}
-	/* RFC 6146 §3.4: a binding needs the ports of the whole datagram. A fragment never keeps a partial
-	 * checksum (vnet_rx()), and the reassembled datagram is translated in the defrag buffer, so its
-	 * translation leaves without offload (out_hdr()). */
-	switch (defrag_packet(w->defrag, b->tb.pkt, len, w->nat.xlat.now, &w->stats, &whole, &whole_len)) {
-	case DEFRAG_PASS:
-		break;
-	case DEFRAG_DONE:
-		vnet_restore(&b->vnet);
-		v = nat64_packet(&w->nat, whole, whole_len, &w->out);
-		return v == XLAT_EMIT ? w->out.n : 0;
-	default:	/* held or dropped, and counted */
-		vnet_restore(&b->vnet);
-		return 0;
-	}
-	vnet_ports_save(&b->vnet, &ports);
-	v = nat64_packet(&w->nat, b->tb.pkt, len, &w->out);
-	vnet_restore(&b->vnet);
-	vnet_ports_fix(&b->vnet, &ports);
-	return v == XLAT_EMIT ? w->out.n : 0;
+	return worker_nat64(w, b, len);
+}
+
+/* The next segment of the super-packet being cut in software (gso_soft.h), built in w->seg and translated
+ * like a datagram read without offload. Returns how many datagrams are in w->out to be sent; 0 when no
+ * segment is left (segments that are dropped are skipped). The outputs are never in the buffer the
+ * super-packet was read into, so they are written at once, in order, as the scratch area's are. */
+static unsigned soft_next(struct worker *w)
+{
+	uint32_t len;
+	unsigned outs;
+
+	while ((len = gso_soft_next(&w->soft, w->seg.tb.pkt)))
+		if ((outs = translate(w, &w->seg, len)))
+			return outs;
+	return 0;
 }
 
 /* The header of w->out.pkt[i]; false when it is dropped (counted). *in_place: it is b's datagram translated
@@ -196,13 +197,14 @@ static void run_blocking(struct worker *w)
 		w->nat.xlat.now = worker_now();
 		if (ready > 0)
 			outs = translate(w, b, (uint32_t)n);
-		for (unsigned i = 0; i < outs; i++) {
-			struct virtio_net_hdr h;
-			bool in_place;
+		for (; outs; outs = soft_next(w))
+			for (unsigned i = 0; i < outs; i++) {
+				struct virtio_net_hdr h;
+				bool in_place;
 
-			if (out_hdr(w, b, i, &h, &in_place))
-				write_now(w, &h, &w->out.pkt[i]);
-		}
+				if (out_hdr(w, b, i, &h, &in_place))
+					write_now(w, &h, &w->out.pkt[i]);
+			}
 		tick(w);
 		pthread_mutex_unlock(&w->lock);
 	}
@@ -333,34 +335,35 @@ static bool queue_out(struct worker *w, struct ring *r, unsigned i, const struct
 }
 
 /* Translate what buffer i read; its in-place translation is queued for the next io_uring_enter(), anything
- * built in the scratch area is written at once, after flushing what is queued so that the order holds. */
+ * built elsewhere (the scratch area, segments cut in software) is written at once, after flushing what is
+ * queued so that the order holds. */
 static void ring_packet(struct worker *w, struct ring *r, unsigned i, uint32_t len)
 {
 	struct worker_buf *b = &w->buf[i];
-	unsigned outs = translate(w, b, len);
 	bool flushed = false, queued = false;
 
-	for (unsigned k = 0; k < outs; k++) {
-		const struct xlat_pkt *p = &w->out.pkt[k];
-		struct virtio_net_hdr h;
-		bool in_place;
+	for (unsigned outs = translate(w, b, len); outs; outs = soft_next(w))
+		for (unsigned k = 0; k < outs; k++) {
+			const struct xlat_pkt *p = &w->out.pkt[k];
+			struct virtio_net_hdr h;
+			bool in_place;
 
-		if (!out_hdr(w, b, k, &h, &in_place))
-			continue;
-		/* The core translates in place at most once per datagram; the buffer carries one write. */
-		if (in_place && !queued && queue_out(w, r, i, &h, p)) {
-			queued = true;
-			continue;
+			if (!out_hdr(w, b, k, &h, &in_place))
+				continue;
+			/* The core translates in place at most once per datagram; the buffer carries one write. */
+			if (in_place && !queued && queue_out(w, r, i, &h, p)) {
+				queued = true;
+				continue;
+			}
+			if (!flushed) {
+				gro_flush(w, r);
+				if (uring_enter(&r->u, 0) < 0 && errno != EINTR)
+					write_failed(w, errno);
+				r->queued = 0;
+			}
+			flushed = true;
+			write_now(w, &h, p);
 		}
-		if (!flushed) {
-			gro_flush(w, r);
-			if (uring_enter(&r->u, 0) < 0 && errno != EINTR)
-				write_failed(w, errno);
-			r->queued = 0;
-		}
-		flushed = true;
-		write_now(w, &h, p);
-	}
 }
 
 /* Reap every completion. Returns false when the queue failed. */
@@ -535,8 +538,9 @@ struct worker *worker_new(const struct conf *c, struct worker_shared *sh, unsign
 	}
 	w->nat.xlat.scratch = malloc(XLAT_SCRATCH_SIZE);
 	if (!w->nat.xlat.scratch || (db && !w->defrag) || !tun_buf_init(&w->buf[0].tb) ||
-	    pthread_mutex_init(&w->lock, NULL) != 0) {
+	    !tun_buf_init(&w->seg.tb) || pthread_mutex_init(&w->lock, NULL) != 0) {
 		tun_buf_free(&w->buf[0].tb);
+		tun_buf_free(&w->seg.tb);
 		free(w->nat.xlat.scratch);
 		defrag_free(w->defrag);
 		nat64_free(db);
@@ -551,6 +555,7 @@ void worker_free(struct worker *w)
 {
 	for (unsigned i = 0; i < w->nbuf; i++)
 		tun_buf_free(&w->buf[i].tb);
+	tun_buf_free(&w->seg.tb);
 	free(w->nat.xlat.scratch);
 	defrag_free(w->defrag);
 	nat64_free(w->nat.db);

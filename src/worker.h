@@ -11,6 +11,7 @@
 #include "conf.h"
 #include "defrag.h"
 #include "gro.h"
+#include "gso_soft.h"
 #include "nat64.h"
 #include "stats.h"
 #include "tun.h"
@@ -20,11 +21,16 @@
 /* Datagrams a worker has in flight with io_uring: reads queued ahead, translations being written. */
 #define WORKER_BUFS 32
 
+struct worker;
+
 /* What every worker reads and the main thread writes. */
 struct worker_shared {
 	atomic_bool stop;	/* checked between batches, so a busy worker stops too */
 	int fail_fd;		/* eventfd: a worker lost its queue; wakes the main thread */
 	bool uring;		/* batch with io_uring (the main thread checked that it works) */
+	/* Mode nat64: every worker by id, all made before any starts, so that a worker can hand a packet to
+	 * the tables that hold its state (worker_nat64.c). */
+	struct worker *const *peers;
 };
 
 /* How often a NAT64 worker runs its timers (nat64_tick()), also when no packet arrives. */
@@ -52,7 +58,8 @@ struct worker {
 	struct nat64_ctx nat;
 	struct defrag *defrag;		/* mode nat64: reassembly in front of the tables (RFC 6146 §3.4) */
 	/* Held while the worker handles a batch (and runs its timers): another thread that takes it may
-	 * read nat.db. Nobody else takes it on the packet path, so it is never contended there. */
+	 * use nat.db, the control socket to list it, another worker to handle a packet whose state it holds
+	 * (worker_nat64.c; rare when the kernel steers packets to their owner, see tun_steer.c). */
 	pthread_mutex_t lock;
 	uint64_t next_tick;		/* nat64: when nat64_tick() is due (ms) */
 	/* Written by this worker alone, with plain increments of aligned 64-bit words (never torn on the
@@ -61,12 +68,19 @@ struct worker {
 	struct stats stats;
 	struct xlat_out out;
 	struct gro gro;			/* the super-packet being built, headed by buf[gro_head] */
+	/* A GSO super-packet being cut in software (gso_soft.h), and its current segment, which is translated
+	 * like a datagram read without offload (its header stays all zero). */
+	struct gso_soft soft;
+	struct worker_buf seg;
 	int gro_head;			/* -1: none */
 	bool write_logged;
 	unsigned nbuf;			/* buffers allocated: 1 without io_uring */
 	struct worker_buf buf[WORKER_BUFS];
 };
 
+/* Mode nat64's half of translate() (worker_nat64.c), called with w->lock held: reassembly, then the RFC 6146
+ * tables of the worker nat64_owner() names. Returns how many datagrams are in w->out to be sent. */
+unsigned worker_nat64(struct worker *w, struct worker_buf *b, uint32_t len);
 /* The workers' clock (ctx->now, nat64_tick()): CLOCK_MONOTONIC in milliseconds. */
 uint64_t worker_now(void);
 /* A worker for queue fd, not started; NULL when out of memory. db: mode nat64's tables for this worker

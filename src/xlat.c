@@ -152,7 +152,7 @@ static enum xlat_verdict hairpin(struct xlat_ctx *ctx, struct xlat_out *out)
 	struct in_addr dst;
 	enum xlat_verdict v;
 
-	if (out->n != 1 || p.len < 20 || (p.data[0] >> 4) != 4)
+	if (ctx->conf->eamt_v4_side || out->n != 1 || p.len < 20 || (p.data[0] >> 4) != 4)
 		return XLAT_EMIT;
 	memcpy(&dst, p.data + 16, 4);
 	if (!eamt_has4(&ctx->conf->eamt, dst))

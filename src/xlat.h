@@ -36,6 +36,8 @@ struct xlat_conf {
 	struct prefix6 pool6;		/* RFC 6052 prefix */
 	bool allow_nonglobal;		/* RFC 6052 §3.1 override for 64:ff9b::/96 */
 	struct eamt eamt;		/* RFC 7757 */
+	bool eamt_v4_side;		/* the EAMT's entries stand for hosts on the IPv4 side (mode clat: the
+					 * host's 192.0.0.1), so RFC 7757 appendix B hairpinning does not apply */
 	bool has_6791v4, has_6791v6;	/* RFC 6791 pools: sources of translated ICMP errors */
 	struct prefix4 pool6791v4;
 	struct prefix6 pool6791v6;

@@ -36,6 +36,8 @@ e2e_cleanup() {
 		# whatever is still running in our own namespaces was started by this script
 		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
 		ip netns del "$ns" 2>/dev/null
+		# ns_resolv's files (the namespace's name is ours, so is the folder)
+		rm -rf "/etc/netns/$ns"
 	done
 	if [ $nfail -gt 0 ] || [ "${KEEP_LOG:-0}" = 1 ]; then
 		echo "# logs kept in $W"
@@ -58,6 +60,15 @@ ns_add() {
 		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
 			net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0
 	done
+}
+
+# ns_resolv NS NAMESERVER...: the resolv.conf that programs in NS see (ip netns exec bind-mounts
+# /etc/netns/NS/resolv.conf over /etc/resolv.conf); removed on exit with the namespace.
+ns_resolv() {
+	local ns=$1 a
+	shift
+	mkdir -p "/etc/netns/$ns" || return 1
+	for a in "$@"; do echo "nameserver $a"; done > "/etc/netns/$ns/resolv.conf"
 }
 
 oper() { ip -n "$1" -br link show "$2" | awk '{ print $2 }'; }
@@ -119,7 +130,8 @@ xlat_run() {
 	return 1
 }
 
-# xlat_stop NS TUN: SIGTERM must end the daemon within 2 s with status 0, and its TUN must be gone.
+# xlat_stop NS TUN: SIGTERM must end the daemon within 2 s with status 0, and its TUN must be gone (TUN
+# empty: a daemon without one, mode none).
 xlat_stop() {
 	local ns=$1 tun=$2 t0 rc _
 	t0=$(date +%s%N)
@@ -132,7 +144,7 @@ xlat_stop() {
 	wait $XPID; rc=$?; XPID=
 	echo "exit status $rc after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 	[ $rc = 0 ] || fail "exit status $rc after SIGTERM"
-	! ip -n "$ns" link show "$tun" 2>/dev/null || fail "$tun still exists"
+	[ -z "$tun" ] || ! ip -n "$ns" link show "$tun" 2>/dev/null || fail "$tun still exists"
 }
 
 # no_sanitizer_reports FILE...: the daemon's stderr holds no ASan/UBSan report.

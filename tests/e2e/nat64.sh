@@ -8,7 +8,7 @@
 # | a0 2001:db8:1::2/64 +----+ xa 2001:db8:1::1/64                      |    |                      |
 # +---------------------+veth| xb 2001:db8:2::1/64                      |veth|                      |
 # +---------------------+    | x4 198.51.100.1/24 ----------------------+----+ s0 198.51.100.2/24   |
-# | b0 2001:db8:2::2/64 +----+ TUN x64n0 = xlat64:                      |    | no route to          |
+# | b0 2001:db8:2::7/64 +----+ TUN x64n0 = xlat64, 2 workers:          |    | no route to          |
 # +---------------------+veth|   pool6 64:ff9b::/96 (routed in)         |    |   100.64.0.0/10  (a) |
 #  client B ns (IPv6 only)   |   phase 1: pool4 100.64.0.1 (routed in), |    | route 192.0.2.0/24   |
 #  both: default via         |     masqueraded to 198.51.100.1      (a) |    |   via 198.51.100.1   |
@@ -32,12 +32,13 @@ cd "$(dirname "$0")/../.." || exit 1
 e2e_init e2e/nat64 x64n-$$
 
 NS_A=x64n-$$-a; NS_B=x64n-$$-b; NS_X=x64n-$$-x; NS_S=x64n-$$-s
-CA=2001:db8:1::2; XA=2001:db8:1::1; CB=2001:db8:2::2; XB=2001:db8:2::1
+# Two workers: each IPv6 flow (source address and port) goes to the one a hash picks (nat64_steer()).
+CA=2001:db8:1::2; XA=2001:db8:1::1; CB=2001:db8:2::7; XB=2001:db8:2::1
 X4=198.51.100.1; S4=198.51.100.2
 T6=64:ff9b::198.51.100.2; T6N=64:ff9b::c633:6402	# the server as the clients see it; as traceroute prints it
 POOL4_DEF=100.64.0.1; POOL4_PUB=192.0.2.1
 OWN6=2001:db8:ffff::1; TUN=x64n0
-SOCK=$W/xlat64.sock; XLOG1=$W/xlat64-1.stderr; XLOG2=$W/xlat64-2.stderr
+SOCK=$W/xlat64.sock; XLOG1=$W/xlat64-1.stderr; XLOG2=$W/xlat64-2.stderr; XLOG3=$W/xlat64-3.stderr
 HTTPLOG=$W/http.log
 TIMEOUT_S=3	# udp-timeout, icmp-timeout and tcp-trans-timeout of the test
 
@@ -82,8 +83,7 @@ conf() {
 	cat > "$W/xlat64-$n.conf" <<-EOF
 	mode nat64
 	device $TUN
-	# two workers, as in the SIIT test (the daemon runs one in mode nat64 until it steers packets to the
-	# worker that holds their state; then this covers the steering)
+	# two workers: the kernel steers each packet to the one that holds its state (tun_steer.c)
 	queues 2
 	socket $SOCK
 	pool6 64:ff9b::/96
@@ -142,6 +142,37 @@ curl_from() {
 }
 
 udp_from() { ip netns exec "$1" $PY $E2E/peer.py udp-echo $T6 7777 200 || fail "$(tail -n 1 "$LOG")"; }
+# 4000 bytes: the client sends IPv6 fragments, the server's reply comes back as IPv4 fragments, which the
+# kernel steers by their addresses and Identification and the worker reassembles before the tables.
+udp_frag_from() { ip netns exec "$1" $PY $E2E/peer.py udp-echo $T6 7777 4000 || fail "$(tail -n 1 "$LOG")"; }
+
+# The daemon loaded the eBPF program that steers packets to the worker holding their state.
+steering() {
+	grep -q "eBPF steering: each packet" "$XLOG1" || fail "no eBPF steering: $(grep -i steering "$XLOG1")"
+}
+
+# udp_from_port NS SPORT: one echo from a fixed source port, so that the worker of the flow is fixed too.
+udp_from_port() {
+	ip netns exec "$1" $PY -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", int(sys.argv[2])))
+s.settimeout(2)
+s.sendto(b"x" * 32, (sys.argv[1], 7777))
+sys.exit(0 if s.recvfrom(100)[0] == b"x" * 32 else "the echo differs")' $T6 "$2" || fail "no echo from port $2"
+}
+
+# With 2 workers, worker w hands out the pool4 ports p with p % 2 == w (nat64_new()): UDP sessions with
+# even and odd IPv4 ports are in both workers' tables. Source ports 7001 and 7002 of either client hash
+# to different workers.
+both_workers() {
+	local out p
+	for p in 7001 7002; do udp_from_port $NS_A $p && udp_from_port $NS_B $p || return 1; done
+	out=$(json_sessions udp 7777) || fail "xlat64 sessions --json failed"
+	echo "$out"
+	grep -q 'ipv4=[0-9.]*#[0-9]*[02468] ' <<< "$out" || fail "no session in worker 0 (even pool4 port)"
+	grep -q 'ipv4=[0-9.]*#[0-9]*[13579] ' <<< "$out" || fail "no session in worker 1 (odd pool4 port)"
+}
 
 # Hops: the xlat box's kernel, xlat64 itself (it decrements the hop limit, RFC 7915 §5.1, and answers Time
 # Exceeded from address6), the xlat box's kernel again on the IPv4 side (its Time Exceeded to 100.64.0.1
@@ -307,7 +338,28 @@ reload_keeps_sessions() {
 	[ "$(a_udp)" = "$before" ] || fail "the refused reload lost the session"
 }
 
-sanitizers() { no_sanitizer_reports "$XLOG1" "$XLOG2"; }
+# Phase 3: phase 2 again without eBPF steering. The daemon runs without CAP_BPF and CAP_SYS_ADMIN, so the
+# kernel refuses the program and picks queues by its flow hash; the workers hand each packet to the one
+# that holds its state (NAT64_FOREIGN).
+start3() {
+	conf 3 "pool4 $POOL4_PUB/32" "pool4 $POOL4_PUB/32 8080 tcp" "masquerade no" "bib tcp $POOL4_PUB#8080 $CA#8080"
+	printf '#!/bin/sh\nexec setpriv --bounding-set -sys_admin,-bpf %s "$@"\n' "$(readlink -f "$XLAT64")" > "$W/nobpf"
+	chmod +x "$W/nobpf"
+	XLAT64=$W/nobpf xlat_run $NS_X "$W/xlat64-3.conf" "$XLOG3" ready2 ||
+		fail "xlat64 did not come up: $(tail -n 1 "$XLOG3")"
+	grep -q "no eBPF steering" "$XLOG3" || fail "eBPF steering was not refused: $(grep -i steering "$XLOG3")"
+}
+
+fallback_traffic() {
+	local n
+	ping_from $NS_A && ping_from $NS_B && curl_from $NS_A a3 && curl_from $NS_B b3 && udp_from $NS_A &&
+		udp_from $NS_B && udp_frag_from $NS_A && udp_frag_from $NS_B && static_bib && both_workers || return 1
+	n=$(cli stats | awk '$1 == "NAT64_FOREIGN" { print $2 }')
+	echo "NAT64_FOREIGN ${n:-0}"
+	[ "${n:-0}" -gt 0 ] || fail "no packet was handed to another worker"
+}
+
+sanitizers() { no_sanitizer_reports "$XLOG1" "$XLOG2" "$XLOG3"; }
 
 # --- run ------------------------------------------------------------------------------------------------
 command -v nft > /dev/null || e2e_abort "nft missing (apt-get install nftables)"
@@ -322,6 +374,10 @@ check e2e/nat64/tcp-curl-client-a curl_from $NS_A a
 check e2e/nat64/tcp-curl-client-b curl_from $NS_B b
 check e2e/nat64/udp-client-a udp_from $NS_A
 check e2e/nat64/udp-client-b udp_from $NS_B
+check e2e/nat64/udp-fragments-client-a udp_frag_from $NS_A
+check e2e/nat64/udp-fragments-client-b udp_frag_from $NS_B
+check e2e/nat64/ebpf-steering steering
+check e2e/nat64/sessions-both-workers both_workers
 check e2e/nat64/traceroute6 trace6
 check e2e/nat64/masquerade-source masquerade_source
 check e2e/nat64/shared-address shared_address
@@ -335,6 +391,9 @@ check e2e/nat64/static-bib static_bib
 check e2e/nat64/pool4-source pool4_source
 check e2e/nat64/reload-keeps-sessions reload_keeps_sessions
 check e2e/nat64/shutdown-public-pool4 stop_daemon
+check e2e/nat64/start-without-ebpf start3
+check e2e/nat64/without-ebpf-traffic fallback_traffic
+check e2e/nat64/shutdown-without-ebpf stop_daemon
 check e2e/nat64/sanitizers sanitizers
 
-e2e_finish "$XLOG1" "$XLOG2"
+e2e_finish "$XLOG1" "$XLOG2" "$XLOG3"

@@ -110,6 +110,43 @@ tcp_curl() {
 udp_6to4() { nsc $PY $E2E/peer.py udp-echo $T6 7777 200 || fail "$(tail -n 1 "$LOG")"; }
 udp_4to6() { nss $PY $E2E/peer.py udp-echo $C4 7777 200 || fail "$(tail -n 1 "$LOG")"; }
 
+# Super-packets end to end. UDP GSO (UDP_SEGMENT senders): the client's super-packets reach xlat64 whole
+# through the TUN's USO offload and are translated as one (GSO_RX); the server's, sent with DF clear, are
+# cut in software (GSO_SOFT_SEGMENTED), since each 1400-byte segment becomes two IPv6 fragments
+# (lowest-ipv6-mtu 1280, RFC 7915 §4.1) that the client reassembles. Every datagram must arrive, byte for
+# byte. Then the same for the server's TCP (TSO) without DF. Before the path MTU checks: once the server
+# has learned MTU 1260 toward the client, its kernel refuses 1400-byte UDP segments.
+# gso_pass RECV-NS BIND SEND-NS DEST PORT SIZE [nodf]
+gso_pass() {
+	local p out=$W/gso-$5.out
+	ip netns exec $1 $PY $E2E/peer.py udp-gso-recv $2 $5 $6 2000 16 5 > "$out" 2>&1 &
+	p=$!
+	for _ in $(seq 50); do grep -q ready "$out" && break; sleep 0.05; done
+	ip netns exec $3 $PY $E2E/peer.py udp-gso-send $4 $5 $6 2000 16 ${7:-} || { kill $p; fail "udp-gso-send to $4"; }
+	wait $p || fail "to $4: $(tail -n 1 "$out")"
+	cat "$out"
+	[ -z "$why" ]
+}
+stat_of() { nsx "$XLAT64" stats --all --socket $W/xlat64.sock | awk -v n=$1 '$1 == n { print $2 }'; }
+gso_super() {
+	local rx0 rx1 soft0 soft1 soft2
+	rx0=$(stat_of GSO_RX); soft0=$(stat_of GSO_SOFT_SEGMENTED)
+	gso_pass $NS_S $S4 $NS_C $T6 9003 1200 || return 1
+	rx1=$(stat_of GSO_RX)
+	gso_pass $NS_C :: $NS_S $C4 9004 1372 nodf || return 1
+	soft1=$(stat_of GSO_SOFT_SEGMENTED)
+	# TCP too: the server's TSO super-packets without DF, each segment in two IPv6 fragments.
+	spawn $NS_C $PY $E2E/peer.py tcp-sink :: 9005
+	listening $NS_C tcp 9005 || { fail "no TCP listener in the client"; return 1; }
+	nss $PY $E2E/peer.py tcp-upload $C4 9005 $((4 * 1024 * 1024)) nodf || { fail "TCP upload without DF"; return 1; }
+	soft2=$(stat_of GSO_SOFT_SEGMENTED)
+	echo "GSO_RX $rx0 -> $rx1 (UDP 6->4); GSO_SOFT_SEGMENTED $soft0 -> $soft1 (UDP 4->6) -> $soft2 (TCP 4->6)"
+	grep -q uso4 "$XLOG" || { echo "no USO offload on the TUN: the kernel segmented the datagrams itself"; return 0; }
+	[ "${rx1:-0}" -gt "${rx0:-0}" ] || fail "no UDP super-packet translated as one"
+	[ "${soft1:-0}" -gt "${soft0:-0}" ] || fail "no UDP super-packet cut in software"
+	[ "${soft2:-0}" -gt "${soft1:-0}" ] || fail "no TCP super-packet cut in software"
+}
+
 # Hops: the xlat box's kernel, then xlat64 itself (a router: RFC 7915 §5.1 decrements the hop limit and
 # answers Time Exceeded from address6), then the server's Port Unreachable translated back to ICMPv6.
 trace6() {
@@ -221,6 +258,7 @@ check e2e/siit/ping-4to6 ping_4to6
 check e2e/siit/tcp-curl tcp_curl
 check e2e/siit/udp-6to4 udp_6to4
 check e2e/siit/udp-4to6 udp_4to6
+check e2e/siit/gso-super-packets gso_super
 check e2e/siit/traceroute6 trace6
 check e2e/siit/traceroute4 trace4
 # upload first: once the server has learned MTU 1260 toward the client, it advertises an MSS that

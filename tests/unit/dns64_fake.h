@@ -51,6 +51,7 @@ static const struct zent zone[] = {
 	{ "nx.lab.example.", LDNS_RR_TYPE_AAAA, 3, 0, "", SOA, "" },
 	{ "nx.lab.example.", LDNS_RR_TYPE_A, 3, 0, "", SOA, "" },
 	{ "priv.lab.example.", LDNS_RR_TYPE_A, 0, 0, "priv.lab.example. 3600 IN A 10.1.2.3", "", "" },
+	{ "priv-ns.lab.example.", LDNS_RR_TYPE_A, 0, 0, "priv-ns.lab.example. 3600 IN A 192.168.1.1", NS_AUTH, "" },
 	{ "global.lab.example.", LDNS_RR_TYPE_A, 0, 0, "global.lab.example. 3600 IN A 93.184.216.34", "", "" },
 	{ "mixpriv.lab.example.", LDNS_RR_TYPE_A, 0, 0,
 	  "mixpriv.lab.example. 3600 IN A 10.1.2.3;mixpriv.lab.example. 3600 IN A 93.184.216.34", "", "" },

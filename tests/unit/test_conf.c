@@ -134,7 +134,10 @@ static const struct bad_case bad_cases[] = {
 	  "lowest-ipv6-mtu, mtu-plateaus, amend-udp-checksum-zero, zeroize-traffic-class, tos, pool4, masquerade, "
 	  "bib, udp-timeout, tcp-est-timeout, tcp-trans-timeout, icmp-timeout, max-sessions, "
 	  "max-sessions-per-source, maximum-simultaneous-opens, address-dependent-filtering, "
-	  "drop-externally-initiated-tcp, source-icmpv6-errors-better, handle-rst-during-fin-rcv)" },
+	  "drop-externally-initiated-tcp, source-icmpv6-errors-better, handle-rst-during-fin-rcv, dns64-listen, "
+	  "dns64-upstream, dns64-exclude, dns64-allow, dns64-cache-size, dns64-timeout, pref64-interface, "
+	  "pref64-lifetime, pref64-interval, pref64-router-lifetime, pref64-rdnss, pref64-route, clat-interface, "
+	  "clat-address4, clat-address6, clat-default-route)" },
 	{ "pool6 64:ff9b::/96\nmtu\n", "xlat64.conf:2: mtu: missing value (expected a number from 1280 to 65535)" },
 	{ "pool6 64:ff9b::/96 64:ff9b:1::/96\n",
 	  "xlat64.conf:1: pool6: too many values (expected an RFC 6052 prefix such as 64:ff9b::/96)" },
@@ -146,9 +149,9 @@ static const struct bad_case bad_cases[] = {
 	{ "pool6 2001:db8:0:0:ff00::/96\n", "xlat64.conf:1: pool6: bits 64 to 71 must be zero (RFC 6052 section 2.2)" },
 	{ "pool6 64:ff9b::1/96\n",
 	  "xlat64.conf:1: pool6: host bits must be zero (expected an RFC 6052 prefix such as 64:ff9b::/96)" },
-	{ "pool6 64:ff9b::/96\nmode clat\n",
-	  "xlat64.conf:2: mode: mode clat is not implemented yet (expected siit, nat64 or none)" },
-	{ "mode stateless\n", "xlat64.conf:1: mode: unknown mode (expected siit, nat64 or none)" },
+	{ "pool6 64:ff9b::/96\nmode clat\nclat-address4 192.0.0.9\n",
+	  "xlat64.conf:0: clat-address4 192.0.0.9 is not in 192.0.0.1 to 192.0.0.6 (RFC 7335 192.0.0.0/29)" },
+	{ "mode stateless\n", "xlat64.conf:1: mode: unknown mode (expected siit, nat64, none or clat)" },
 	{ "mode none\npool6 64:ff9b::/96\n",
 	  "xlat64.conf:0: mode none runs no translator, so it needs a service: dns64-listen or pref64-interface" },
 	{ "device 0123456789abcdef\n",

@@ -437,6 +437,41 @@ TEST(dns64_nonglobal_wkp)
 	dns64_free(d);
 }
 
+/* RFC 6147 §5.1.6, RFC 2308 §5: when every A is non-global (RFC 6052 §3.1) the NODATA carries the
+ * negative AAAA answer's SOA, so it is cached like any negative answer instead of costing two upstream
+ * queries each time. Without an SOA in the AAAA answer (here: it timed out) none is made up, and the
+ * reply is not cached. */
+TEST(dns64_nonglobal_nodata_soa)
+{
+	struct dns64 *d = mk(&st, "64:ff9b::/96", false, 10);
+
+	CHECK(ask_name(d, &r, "priv.lab.example.", LDNS_RR_TYPE_AAAA, 0, 0));
+	CHECK_EQ(r.n_up, 2);
+	CHECK_EQ(RCODE(&r), LDNS_RCODE_NOERROR);
+	CHECK_STR(ANS(&r), "");
+	CHECK_STR(AUTH(&r), SOA_TEXT);
+	CHECK(ask_name(d, &r, "priv.lab.example.", LDNS_RR_TYPE_AAAA, 0, 0));
+	CHECK_EQ(r.n_up, 0);
+	CHECK_STR(AUTH(&r), SOA_TEXT);
+	CHECK_EQ(st.c[STAT_DNS64_ANSWER_CACHE], 1);
+	/* The A answer's own authority stays, the SOA goes after it. */
+	CHECK(ask_name(d, &r, "priv-ns.lab.example.", LDNS_RR_TYPE_AAAA, 0, 0));
+	CHECK_STR(AUTH(&r), "lab.example. 3600 NS ns.lab.example., " SOA_TEXT);
+	dns64_free(d);
+	d = mk(&st, "64:ff9b::/96", false, 10);
+	r.hook = fail_aaaa;
+	CHECK(ask_name(d, &r, "priv.lab.example.", LDNS_RR_TYPE_AAAA, 0, 0));
+	CHECK_EQ(r.n_up, 2);
+	CHECK_STR(ANS(&r), "");
+	CHECK_STR(AUTH(&r), "");
+	r.hook = NULL;
+	CHECK(ask_name(d, &r, "priv.lab.example.", LDNS_RR_TYPE_AAAA, 0, 0));
+	CHECK_EQ(r.n_up, 2);
+	CHECK_EQ(st.c[STAT_DNS64_ANSWER_CACHE], 0);
+	run_free(&r);
+	dns64_free(d);
+}
+
 /* §1 items 33-38: the RFC 6052 §2.4 table through the engine, every prefix length. */
 TEST(dns64_rfc6052_all_lengths)
 {

@@ -242,6 +242,72 @@ TEST(dns64_ipv4only_ptr_local)
 	dns64_free(d);
 }
 
+/* RFC 6147 §5.3.1 + RFC 8880 §7.2: the ip6.arpa name of pool6 + a WKA (`dig -x 64:ff9b::192.0.0.170`)
+ * gets the usual CNAME to the in-addr.arpa name and then the local PTR, without any upstream query. */
+TEST(dns64_ipv4only_ptr6_local)
+{
+	struct dns64 *d = mk(&st, "64:ff9b::/96", false, 10);
+	const char *n170 = "A.A.0.0.0.0.0.C.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.B.9.F.F.4.6.0.0.ip6.arpa.";
+
+	CHECK(ask_name(d, &r, n170, LDNS_RR_TYPE_PTR, 0, 0));
+	CHECK_EQ(r.n_up, 0);
+	CHECK_EQ(RCODE(&r), LDNS_RCODE_NOERROR);
+	CHECK_STR(ANS(&r), "A.A.0.0.0.0.0.C.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.B.9.F.F.4.6.0.0.ip6.arpa. 600 CNAME "
+			   "170.0.0.192.in-addr.arpa., 170.0.0.192.in-addr.arpa. 3600 PTR ipv4only.arpa.");
+	CHECK(!ldns_pkt_aa(r.reply) && !ldns_pkt_ad(r.reply));
+	CHECK_EQ(st.c[STAT_DNS64_ANSWER_LOCAL], 1);
+	/* CD=1: relayed, as any PTR under the prefix (RFC 6147 §5.5). */
+	CHECK(ask_name(d, &r, n170, LDNS_RR_TYPE_PTR, Q_CD, 0));
+	CHECK_EQ(r.n_up, 1);
+	/* Another type for that name is not local either. */
+	CHECK(ask_name(d, &r, n170, LDNS_RR_TYPE_TXT, 0, 0));
+	CHECK_EQ(r.n_up, 1);
+	dns64_free(d);
+	/* .171 under a /56 (RFC 6052 §2.2: the u octet skipped). */
+	d = mk(&st, "2001:db8:122:300::/56", false, 10);
+	CHECK(ask_name(d, &r, "0.0.0.0.0.0.0.0.b.a.0.0.0.0.0.0.0.c.3.0.2.2.1.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+		       LDNS_RR_TYPE_PTR, 0, 0));
+	CHECK_EQ(r.n_up, 0);
+	CHECK_STR(ANS(&r), "0.0.0.0.0.0.0.0.b.a.0.0.0.0.0.0.0.c.3.0.2.2.1.0.8.b.d.0.1.0.0.2.ip6.arpa. 600 CNAME "
+			   "171.0.0.192.in-addr.arpa., 171.0.0.192.in-addr.arpa. 3600 PTR ipv4only.arpa.");
+	/* 192.0.0.172 under the prefix is an ordinary address: the CNAME and the upstream's PTR. */
+	CHECK(ask_name(d, &r, "0.0.0.0.0.0.0.0.c.a.0.0.0.0.0.0.0.c.3.0.2.2.1.0.8.b.d.0.1.0.0.2.ip6.arpa.",
+		       LDNS_RR_TYPE_PTR, 0, 0));
+	CHECK_EQ(r.n_up, 1);
+	CHECK_STR(r.asked[0], "172.0.0.192.in-addr.arpa. PTR");
+	run_free(&r);
+	dns64_free(d);
+}
+
+/* RFC 6891 §6.1.1: a query with two OPT records MUST get FORMERR; one OPT plus another additional
+ * record is fine. */
+TEST(dns64_two_opt_formerr)
+{
+	struct dns64 *d = mk(&st, "64:ff9b::/96", true, 10);
+	struct dns64_step s;
+	uint8_t q[512];
+	size_t n = mkq(q, "a-only.lab.example.", LDNS_RR_TYPE_AAAA, LDNS_RR_CLASS_IN, Q_EDNS);
+
+	/* The OPT (root name, no options) is the last 11 bytes: send it twice. */
+	memcpy(q + n, q + n - 11, 11);
+	q[11] = 2;
+	CHECK_EQ(dns64_query(d, q, n + 11, 512, 0, &s), DNS64_ANSWER);
+	CHECK(s.len == 12 && s.msg[0] == q[0] && s.msg[1] == q[1] && (s.msg[2] & 0x80));
+	CHECK_EQ(s.msg[3] & 0xf, LDNS_RCODE_FORMERR);
+	CHECK_EQ(st.c[STAT_DNS64_ANSWER_FORMERR], 1);
+	CHECK_EQ(st.c[STAT_DNS64_UPSTREAM_SENT], 0);
+	CHECK_EQ(dns64_jobs(d), 0);
+	/* The second one an A record instead (root owner, 192.0.2.1): answered normally. */
+	memcpy(q + n, "\0\0\1\0\1\0\0\0\0\0\4\300\0\2\1", 15);
+	CHECK(run_q(d, &r, q, n + 15, 512, 0));
+	CHECK_EQ(r.n_up, 2);
+	CHECK_EQ(RCODE(&r), LDNS_RCODE_NOERROR);
+	CHECK(ldns_pkt_edns(r.reply));
+	CHECK_EQ(st.c[STAT_DNS64_ANSWER_FORMERR], 1);
+	run_free(&r);
+	dns64_free(d);
+}
+
 /* Malformed queries: FORMERR with the client's ID, never a crash; responses and runts ignored. */
 TEST(dns64_malformed_queries)
 {

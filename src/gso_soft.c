@@ -1,0 +1,205 @@
+/* Cutting GSO super-packets into ordinary datagrams in software (see gso_soft.h). */
+#include <netinet/in.h>
+#include <string.h>
+
+#include "csum.h"
+#include "gso_soft.h"
+
+#define NH_HOP 0
+#define NH_ROUTING 43
+#define NH_FRAGMENT 44
+#define NH_DST 60
+#define IP4_FRAG 0x3fff		/* MF and the fragment offset */
+#define TCP_FIN 0x01
+#define TCP_PSH 0x08
+#define TCP_CWR 0x80
+
+static uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t rd32(const uint8_t *p)
+{
+	return (uint32_t)rd16(p) << 16 | rd16(p + 2);
+}
+
+static void wr16(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void wr32(uint8_t *p, uint32_t v)
+{
+	wr16(p, v >> 16);
+	wr16(p + 2, v);
+}
+
+/* IPv4: the header (options included) of a whole datagram with a right header checksum. */
+static enum stat_id ip4(struct gso_soft *s)
+{
+	const uint8_t *p = s->pkt;
+	uint32_t ihl = (p[0] & 15) * 4u, tot;
+
+	if (s->len < 20)
+		return STAT_DROP_TRUNCATED;
+	tot = rd16(p + 2);
+	if (ihl > s->len)
+		return STAT_DROP_TRUNCATED;
+	if (ihl < 20 || tot < ihl || csum_ipv4_header(p, ihl) != rd16(p + 10))
+		return STAT_DROP_HDR4;
+	if (tot > s->len)
+		return STAT_DROP_TRUNCATED;
+	/* A fragment carries part of one L4 datagram: nothing to segment (and the kernel never makes one). */
+	if (rd16(p + 6) & IP4_FRAG)
+		return STAT_DROP_VNET_HDR;
+	s->len = tot;		/* bytes after it (link padding) are not the datagram's */
+	s->l4 = ihl;
+	s->proto = p[9];
+	s->id = rd16(p + 4);
+	return 0;
+}
+
+/* IPv6: the extension headers RFC 7915 §5.1 translates (they are repeated in every segment, as
+ * ipv6_gso_segment does), then TCP or UDP. */
+static enum stat_id ip6(struct gso_soft *s)
+{
+	const uint8_t *p = s->pkt;
+	uint32_t off = 40;
+	uint8_t nh;
+
+	if (s->len < 40)
+		return STAT_DROP_TRUNCATED;
+	if (40u + rd16(p + 4) != s->len)	/* a jumbogram has no IPv4 counterpart */
+		return 40u + rd16(p + 4) > s->len ? STAT_DROP_TRUNCATED : STAT_DROP_HDR6;
+	for (nh = p[6]; nh == NH_HOP || nh == NH_ROUTING || nh == NH_DST; nh = p[off], off += (p[off + 1] + 1u) * 8)
+		if (off > s->len || s->len - off < 8)
+			return STAT_DROP_TRUNCATED;
+	if (off > s->len)
+		return STAT_DROP_TRUNCATED;
+	if (nh == NH_FRAGMENT)
+		return STAT_DROP_VNET_HDR;
+	s->l4 = off;
+	s->proto = nh;
+	s->v6 = true;
+	return 0;
+}
+
+/* The TCP/UDP header the virtio-net header points at, of the protocol its gso_type names. */
+static enum stat_id l4(struct gso_soft *s, const struct virtio_net_hdr *h)
+{
+	uint8_t gso = h->gso_type & (uint8_t)~VIRTIO_NET_HDR_GSO_ECN;
+	uint32_t avail = s->len - s->l4, at, hl;
+
+	if (s->proto == IPPROTO_TCP && gso == (s->v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4))
+		at = 16;
+	else if (s->proto == IPPROTO_UDP && gso == VIRTIO_NET_HDR_GSO_UDP_L4)
+		at = 6;
+	else
+		return STAT_DROP_VNET_HDR;
+	if (h->csum_start != s->l4 || h->csum_offset != at)
+		return STAT_DROP_VNET_HDR;
+	if (at == 6) {
+		hl = 8;
+	} else {
+		if (avail < 20)
+			return STAT_DROP_L4;
+		hl = (s->pkt[s->l4 + 12] >> 4) * 4u;
+		s->seq = rd32(s->pkt + s->l4 + 4);
+		if (hl < 20)
+			return STAT_DROP_L4;
+	}
+	if (hl > avail)
+		return STAT_DROP_L4;
+	s->hdr = s->l4 + hl;
+	return 0;
+}
+
+enum stat_id gso_soft_init(struct gso_soft *s, const struct virtio_net_hdr *h, const uint8_t *pkt, uint32_t len)
+{
+	enum stat_id why;
+	uint32_t payload;
+
+	memset(s, 0, sizeof(*s));
+	if (!(h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) || h->gso_size == 0)
+		return STAT_DROP_VNET_HDR;
+	*s = (struct gso_soft){ .pkt = pkt, .len = len, .gso_size = h->gso_size };
+	if (len >= 1 && pkt[0] >> 4 == 4)
+		why = ip4(s);
+	else if (len >= 1 && pkt[0] >> 4 == 6)
+		why = ip6(s);
+	else
+		why = STAT_DROP_BAD_VERSION;
+	if (!why)
+		why = l4(s, h);
+	if (why) {
+		memset(s, 0, sizeof(*s));
+		return why;
+	}
+	payload = s->len - s->hdr;
+	s->n = payload ? (payload + s->gso_size - 1) / s->gso_size : 1;
+	s->off = s->hdr;
+	return 0;
+}
+
+/* The full L4 checksum of the segment seg (len bytes), its field taken as zero. In IPv6 the pseudo-header
+ * takes the destination of the fixed header: with a routing header whose segments are not all visited it
+ * is not the final one, but such a packet is refused by the translator (RFC 7915 §5.1) anyway. */
+static void l4_csum(const struct gso_soft *s, uint8_t *seg, uint32_t len)
+{
+	uint8_t *l4 = seg + s->l4, *field = l4 + (s->proto == IPPROTO_TCP ? 16 : 6);
+	uint32_t sum;
+	uint16_t c;
+
+	wr16(field, 0);
+	if (s->v6) {
+		struct in6_addr a, b;
+
+		memcpy(&a, seg + 8, 16);
+		memcpy(&b, seg + 24, 16);
+		sum = csum_pseudo6(&a, &b, s->proto, len - s->l4);
+	} else {
+		struct in_addr a, b;
+
+		memcpy(&a, seg + 12, 4);
+		memcpy(&b, seg + 16, 4);
+		sum = csum_pseudo4(a, b, s->proto, len - s->l4);
+	}
+	c = csum_final(csum_add(sum, l4, len - s->l4));
+	/* RFC 768: a computed zero goes out as all ones, zero meaning "no checksum" (TCP does the same). */
+	wr16(field, c ? c : 0xffff);
+}
+
+uint32_t gso_soft_next(struct gso_soft *s, uint8_t *out)
+{
+	uint32_t chunk, len;
+	uint8_t *l4 = out + s->l4;
+
+	if (s->i >= s->n)
+		return 0;
+	chunk = s->len - s->off < s->gso_size ? s->len - s->off : s->gso_size;
+	len = s->hdr + chunk;
+	memcpy(out, s->pkt, s->hdr);
+	memcpy(out + s->hdr, s->pkt + s->off, chunk);
+	if (s->v6) {
+		wr16(out + 4, len - 40);
+	} else {
+		wr16(out + 2, len);
+		wr16(out + 4, (uint16_t)(s->id + s->i));
+		wr16(out + 10, csum_ipv4_header(out, s->l4));
+	}
+	if (s->proto == IPPROTO_TCP) {
+		wr32(l4 + 4, s->seq + (s->off - s->hdr));
+		if (s->i + 1 < s->n)
+			l4[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
+		if (s->i > 0)
+			l4[13] &= (uint8_t)~TCP_CWR;
+	} else {
+		wr16(l4 + 4, len - s->l4);
+	}
+	l4_csum(s, out, len);
+	s->off += chunk;
+	s->i++;
+	return len;
+}
