@@ -128,6 +128,9 @@ bool conf_load(const char *path, struct conf *c, char *err, size_t errlen);
 /* Print the effective configuration in the file's own syntax (every key, defaults included), so that
  * conf_parse(conf_print(c)) yields c again. */
 void conf_print(FILE *f, const struct conf *c);
+/* A static BIB entry as its line says it after the key: "tcp 192.0.2.1#80 2001:db8::5#8080". */
+#define CONF_BIB_LEN (5 + INET_ADDRSTRLEN + 7 + INET6_ADDRSTRLEN + 7)
+char *conf_bib_fmt(const struct conf_bib *e, char *buf, size_t n);
 /* The name of a mode as the file spells it ("siit"). */
 const char *conf_mode_name(enum conf_mode m);
 /* Whether the configuration runs a service beside (or, in mode none, instead of) the translator. */

@@ -359,18 +359,23 @@ bool conf_parse_bib(const struct conf_key *k, struct conf *c, char **v, struct p
 	return true;
 }
 
-void conf_print_bib(const struct conf_key *k, const struct conf *c, FILE *f)
+char *conf_bib_fmt(const struct conf_bib *e, char *buf, size_t n)
 {
 	char b4[INET_ADDRSTRLEN + 8], b6[INET6_ADDRSTRLEN + 8];
 
+	snprintf(buf, n, "%s %s %s", proto_names[e->proto], fmt_taddr4(e->a4, e->p4, b4, sizeof(b4)),
+		 fmt_taddr6(&e->a6, e->p6, b6, sizeof(b6)));
+	return buf;
+}
+
+void conf_print_bib(const struct conf_key *k, const struct conf *c, FILE *f)
+{
+	char b[CONF_BIB_LEN];
+
 	if (!c->n_bib)
 		fprintf(f, "# %s (none)\n", k->name);
-	for (unsigned i = 0; i < c->n_bib; i++) {
-		const struct conf_bib *e = &c->bib[i];
-
-		fprintf(f, "%s %s %s %s\n", k->name, proto_names[e->proto], fmt_taddr4(e->a4, e->p4, b4, sizeof(b4)),
-			fmt_taddr6(&e->a6, e->p6, b6, sizeof(b6)));
-	}
+	for (unsigned i = 0; i < c->n_bib; i++)
+		fprintf(f, "%s %s\n", k->name, conf_bib_fmt(&c->bib[i], b, sizeof(b)));
 }
 
 /* The box with one IPv4 address: CONF_POOL4_DEFAULT, every port and identifier (nothing local uses a

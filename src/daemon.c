@@ -205,7 +205,7 @@ static bool uring_works(void)
 static struct nat64 *nat64_load(const struct conf *c, unsigned id, unsigned n, const uint8_t secret[16])
 {
 	struct nat64 *db = nat64_new(&c->nat64, id, n, secret);
-	char a[INET6_ADDRSTRLEN + 8], b[INET6_ADDRSTRLEN];
+	char a[INET6_ADDRSTRLEN + 8], b[CONF_BIB_LEN];
 	const char *why;
 
 	if (!db) {
@@ -225,9 +225,7 @@ static struct nat64 *nat64_load(const struct conf *c, unsigned id, unsigned n, c
 		const struct conf_bib *e = &c->bib[i];
 
 		if (!nat64_static_add(db, e->proto, &e->a6, e->p6, e->a4, e->p4, &why)) {
-			fprintf(stderr, "xlat64: bib %s %s#%u %s#%u: %s\n", nat64_proto_name(e->proto),
-				inet_ntop(AF_INET, &e->a4, a, sizeof(a)), (unsigned)e->p4,
-				inet_ntop(AF_INET6, &e->a6, b, sizeof(b)), (unsigned)e->p6, why);
+			fprintf(stderr, "xlat64: bib %s: %s\n", conf_bib_fmt(e, b, sizeof(b)), why);
 			goto fail;
 		}
 	}

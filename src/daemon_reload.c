@@ -98,7 +98,7 @@ static const char *needs_restart(const struct conf *a, const struct conf *b)
 static bool bib_update(struct nat64 *db, const struct conf *old, const struct conf *next, char *err,
 		       size_t errlen)
 {
-	char a[INET_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	char b[CONF_BIB_LEN];
 	const char *why;
 	bool ok = true;
 
@@ -114,9 +114,7 @@ static bool bib_update(struct nat64 *db, const struct conf *old, const struct co
 		if (has_bib(old, e) || nat64_static_add(db, e->proto, &e->a6, e->p6, e->a4, e->p4, &why))
 			continue;
 		if (ok)
-			snprintf(err, errlen, "bib %s %s#%u %s#%u: %s", nat64_proto_name(e->proto),
-				 inet_ntop(AF_INET, &e->a4, a, sizeof(a)), (unsigned)e->p4,
-				 inet_ntop(AF_INET6, &e->a6, b, sizeof(b)), (unsigned)e->p6, why);
+			snprintf(err, errlen, "bib %s: %s", conf_bib_fmt(e, b, sizeof(b)), why);
 		ok = false;
 	}
 	return ok;
