@@ -56,11 +56,6 @@ static void build(const struct clat *k, struct xlat_conf *out)
 	clat_xlat(&k->base, k->host.addr4, &k->host.addr6, k->has_cur ? &k->cur.prefix : NULL, out);
 }
 
-static bool same_prefix(const struct prefix6 *a, const struct prefix6 *b)
-{
-	return a->len == b->len && !memcmp(&a->addr, &b->addr, sizeof(a->addr));
-}
-
 /* Take the best prefix known now as the one in use; count and log a change. */
 static void choose(struct clat *k, uint64_t now)
 {
@@ -75,7 +70,7 @@ static void choose(struct clat *k, uint64_t now)
 					   .lifetime = UINT32_MAX, .expiry = PREF64_NEVER };
 		has = true;
 	}
-	if (has && k->has_cur && same_prefix(&e.prefix, &k->cur.prefix)) {
+	if (has && k->has_cur && prefix6_equal(&e.prefix, &k->cur.prefix)) {
 		k->cur = e;		/* a refresh, or the same prefix from another source */
 	} else if (has || k->has_cur) {
 		if (has) {
@@ -189,8 +184,8 @@ static void log_start(const struct clat *k)
 		h->default_route ? "IPv4 default route through the TUN" : "no IPv4 default route through the TUN");
 }
 
-struct clat *clat_start(struct daemon *d, const struct conf *c, const char *tun, int tun_ifindex,
-			struct stats *st, char *err, size_t errlen)
+struct clat *clat_start(struct daemon *d, const struct conf *c, int tun_ifindex, struct stats *st, char *err,
+			size_t errlen)
 {
 	struct clat *k = calloc(1, sizeof(*k));
 	struct pref64_disc_conf dc = { .rfc7050 = true };
@@ -208,7 +203,7 @@ struct clat *clat_start(struct daemon *d, const struct conf *c, const char *tun,
 	k->wake_fd = -1;
 	atomic_init(&k->stop, false);
 	pthread_mutex_init(&k->lock, NULL);
-	if (!clat_host_setup(&k->host, c, tun, tun_ifindex, why, sizeof(why))) {
+	if (!clat_host_setup(&k->host, c, tun_ifindex, why, sizeof(why))) {
 		snprintf(err, errlen, "clat: %s", why);
 		pthread_mutex_destroy(&k->lock);
 		free(k);

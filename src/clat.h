@@ -50,12 +50,12 @@ void clat_xlat(const struct xlat_conf *base, struct in_addr addr4, const struct 
 struct clat;
 struct daemon;
 
-/* Set the host up around the TUN (tun, tun_ifindex) for c, start discovery on a thread of its own and
+/* Set the host up around the TUN (tun_ifindex) for c, start discovery on a thread of its own and
  * give d's workers the CLAT's translator settings (with d->lock taken only by that thread, never
  * waited on: the caller may hold it, as daemon_services_start() does). Counters go to st. NULL with a
  * message in err (no uplink, no /64 on it, duplicate address, ...), with whatever was done undone. */
-struct clat *clat_start(struct daemon *d, const struct conf *c, const char *tun, int tun_ifindex,
-			struct stats *st, char *err, size_t errlen);
+struct clat *clat_start(struct daemon *d, const struct conf *c, int tun_ifindex, struct stats *st, char *err,
+			size_t errlen);
 /* Stop the thread, undo every change to the host (sysctls, proxy NDP entry, the address probed for
  * DAD); what is on the TUN goes with it. NULL is fine. */
 void clat_stop(struct clat *k);

@@ -311,15 +311,13 @@ static bool tun_up(struct clat_host *h, struct netlink *nl, const struct conf *c
 	       netlink_addr(nl, true, h->tun_ifindex, AF_INET, &h->addr4, 32, 0, "adding clat-address4", err, errlen);
 }
 
-bool clat_host_setup(struct clat_host *h, const struct conf *c, const char *tun, int tun_ifindex, char *err,
-		     size_t errlen)
+bool clat_host_setup(struct clat_host *h, const struct conf *c, int tun_ifindex, char *err, size_t errlen)
 {
 	struct netlink *nl = netlink_open(err, errlen);
 	bool ok;
 
 	*h = (struct clat_host){ .tun_ifindex = tun_ifindex, .addr4 = c->clat_addr4, .own4 = c->xlat.own4,
 				 .old_forwarding = -1, .old_accept_ra = -1, .old_proxy_ndp = -1 };
-	snprintf(h->tun, sizeof(h->tun), "%s", tun);
 	if (!nl)
 		return false;
 	ok = find_uplink(h, nl, c, err, errlen) && set_sysctls(h, err, errlen) && tun_up(h, nl, c, err, errlen) &&

@@ -11,7 +11,7 @@
 
 /* What clat_host_setup() did, so that clat_host_undo() takes back exactly that. */
 struct clat_host {
-	char tun[IFNAMSIZ], up[IFNAMSIZ];
+	char up[IFNAMSIZ];
 	int tun_ifindex, up_ifindex;
 	uint32_t tun_mtu, mtu4;
 	struct in_addr addr4, own4;
@@ -26,8 +26,7 @@ struct clat_host {
 };
 
 /* Set the host up for c around the TUN (see clat_host.c). False with err set after undoing it all. */
-bool clat_host_setup(struct clat_host *h, const struct conf *c, const char *tun, int tun_ifindex, char *err,
-		     size_t errlen);
+bool clat_host_setup(struct clat_host *h, const struct conf *c, int tun_ifindex, char *err, size_t errlen);
 void clat_host_undo(struct clat_host *h);
 
 #endif

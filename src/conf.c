@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "conf_internal.h"
+#include "pref64.h"
 
 #define CONF_LINE_MAX 1024
 #define CONF_FILE_MAX (1024 * 1024)
@@ -256,7 +257,7 @@ static const struct conf_key conf_keys[] = {
 	{ "pref64-interval", conf_parse_duration, conf_print_duration, duration, 1, FIELD(pref64_interval),
 	  .min = 4000, .max = 1800000, PREF64_MODES },
 	{ "pref64-router-lifetime", conf_parse_duration, conf_print_duration, duration, 1,
-	  FIELD(pref64_router_lifetime), .max = 9000000, PREF64_MODES },
+	  FIELD(pref64_router_lifetime), .max = PREF64_ROUTER_LIFETIME_MAX * 1000, PREF64_MODES },
 	{ "pref64-rdnss", conf_parse_addr6_list, conf_print_addr6_list, "an IPv6 address", 1,
 	  LIST(pref64_rdnss, n_pref64_rdnss), PREF64_MODES },
 	{ "pref64-route", conf_parse_bool, conf_print_bool, "yes or no", 1, FIELD(pref64_route), PREF64_MODES },

@@ -283,7 +283,7 @@ bool daemon_services_start(struct daemon *d, const struct conf *c)
 	}
 	/* CLAT (clat.c): the host around the TUN, and the prefix discovery that feeds the workers. */
 	if (c->mode == CONF_MODE_CLAT &&
-	    !(d->clat = clat_start(d, c, d->t.name, d->t.ifindex, &d->svc_stats[SVC_CLAT], err, sizeof(err)))) {
+	    !(d->clat = clat_start(d, c, d->t.ifindex, &d->svc_stats[SVC_CLAT], err, sizeof(err)))) {
 		fprintf(stderr, "xlat64: %s\n", err);
 		daemon_services_stop(d);
 		return false;

@@ -80,7 +80,7 @@ static const char *needs_restart(const struct conf *a, const struct conf *b)
 		return "route4";
 	if (a->mode != CONF_MODE_NAT64)
 		return NULL;
-	if (a->xlat.pool6.len != b->xlat.pool6.len || memcmp(&a->xlat.pool6.addr, &b->xlat.pool6.addr, 16))
+	if (!prefix6_equal(&a->xlat.pool6, &b->xlat.pool6))
 		return "pool6";
 	if (a->n_pool4 != b->n_pool4)
 		return "pool4";

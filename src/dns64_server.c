@@ -565,29 +565,24 @@ static bool same_hostports(const struct conf_hostport *a, const struct conf_host
 	return true;
 }
 
-static bool same_prefix6(const struct prefix6 *a, const struct prefix6 *b)
-{
-	return a->len == b->len && !memcmp(&a->addr, &b->addr, sizeof(a->addr));
-}
-
 bool dns64_server_same(const struct conf *a, const struct conf *b)
 {
 	if (a->n_dns64_listen != b->n_dns64_listen || a->n_dns64_upstream != b->n_dns64_upstream ||
 	    a->n_dns64_exclude != b->n_dns64_exclude || a->n_dns64_allow != b->n_dns64_allow ||
 	    a->dns64_cache_size != b->dns64_cache_size || a->dns64_timeout != b->dns64_timeout ||
-	    a->xlat.has_pool6 != b->xlat.has_pool6 || !same_prefix6(&a->xlat.pool6, &b->xlat.pool6) ||
+	    a->xlat.has_pool6 != b->xlat.has_pool6 || !prefix6_equal(&a->xlat.pool6, &b->xlat.pool6) ||
 	    a->xlat.allow_nonglobal != b->xlat.allow_nonglobal ||
 	    !same_hostports(a->dns64_listen, b->dns64_listen, a->n_dns64_listen) ||
 	    !same_hostports(a->dns64_upstream, b->dns64_upstream, a->n_dns64_upstream))
 		return false;
 	for (unsigned i = 0; i < a->n_dns64_exclude; i++)
-		if (!same_prefix6(&a->dns64_exclude[i], &b->dns64_exclude[i]))
+		if (!prefix6_equal(&a->dns64_exclude[i], &b->dns64_exclude[i]))
 			return false;
 	for (unsigned i = 0; i < a->n_dns64_allow; i++) {
 		const struct conf_net *x = &a->dns64_allow[i], *y = &b->dns64_allow[i];
 
 		if (x->af != y->af || (x->af == AF_INET ? x->p4.len != y->p4.len || x->p4.addr.s_addr != y->p4.addr.s_addr :
-				       !same_prefix6(&x->p6, &y->p6)))
+				       !prefix6_equal(&x->p6, &y->p6)))
 			return false;
 	}
 	return true;

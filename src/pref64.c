@@ -128,7 +128,7 @@ size_t pref64_ra_build(const struct pref64_ra *ra, uint8_t *buf, size_t n)
 	if (ra->lladdr && ra->lladdr_len)
 		need += (2 + ra->lladdr_len + 7) / 8 * 8;
 	if (ra->n_rdnss)
-		need += 8 + 16 * (ra->n_rdnss > PREF64_RDNSS_MAX ? PREF64_RDNSS_MAX : ra->n_rdnss);
+		need += 8 + 16 * (size_t)ra->n_rdnss;	/* too many are refused below */
 	if (ra->route)
 		need += ra->prefix.len > 64 ? 24 : 16;
 	if (need > n || pref64_plc(ra->prefix.len) < 0 || ra->n_rdnss > PREF64_RDNSS_MAX ||

@@ -59,11 +59,6 @@ const char *pref64_source_name(enum pref64_source s)
 	return "unknown";
 }
 
-static bool same_prefix(const struct prefix6 *a, const struct prefix6 *b)
-{
-	return a->len == b->len && !memcmp(&a->addr, &b->addr, sizeof(a->addr));
-}
-
 /* The live slots of the best source, distinct prefixes, oldest first. */
 size_t pref64_disc_get(const struct pref64_disc *d, uint64_t now, struct pref64_entry *out, size_t max)
 {
@@ -100,7 +95,7 @@ size_t pref64_disc_get(const struct pref64_disc *d, uint64_t now, struct pref64_
 			break;
 		floor = best->first + 1;
 		for (size_t j = 0; j < got; j++)
-			dup |= same_prefix(&out[j].prefix, &best->e.prefix);
+			dup |= prefix6_equal(&out[j].prefix, &best->e.prefix);
 		if (!dup)
 			out[got++] = best->e;
 	}
@@ -141,7 +136,7 @@ static bool differs(const struct pref64_disc *d, uint64_t now, const struct snap
 	if (after.n != before->n)
 		return true;
 	for (size_t i = 0; i < after.n; i++)
-		if (!same_prefix(&after.e[i].prefix, &before->e[i].prefix) || after.e[i].source != before->e[i].source)
+		if (!prefix6_equal(&after.e[i].prefix, &before->e[i].prefix) || after.e[i].source != before->e[i].source)
 			return true;
 	return false;
 }
@@ -161,7 +156,7 @@ static void ra_option(struct pref64_disc *d, int ifindex, const struct in6_addr 
 	for (i = 0; i < d->n_ra; i++) {
 		const struct pref64_entry *e = &d->ra[i].e;
 
-		if (e->ifindex == ifindex && !memcmp(&e->router, router, sizeof(*router)) && same_prefix(&e->prefix, p))
+		if (e->ifindex == ifindex && !memcmp(&e->router, router, sizeof(*router)) && prefix6_equal(&e->prefix, p))
 			break;
 	}
 	/* RFC 8781 §4.1: "Lifetime of 0 indicates that the prefix SHOULD NOT be used anymore". */
@@ -293,7 +288,7 @@ int pref64_disc_rfc7050(struct pref64_disc *d, uint64_t now)
 
 		s->first = ++d->seq;
 		for (unsigned j = 0; j < n_old; j++)
-			if (same_prefix(&old[j].e.prefix, &p[i].prefix))
+			if (prefix6_equal(&old[j].e.prefix, &p[i].prefix))
 				s->first = old[j].first;
 		s->e = (struct pref64_entry){ .prefix = p[i].prefix, .source = PREF64_SRC_RFC7050,
 					      .ifindex = d->ifindex, .lifetime = p[i].ttl, .learned = now,

@@ -263,6 +263,7 @@ struct ra_send *ra_send_start(const struct conf *c, struct stats *st, char *err,
 		/* The route is as good as the prefix it leads to. */
 		.route_lifetime = pref64_scaled_lifetime(lifetime_s) * 8u,
 	};
+	_Static_assert(sizeof(r->ra.rdnss) == sizeof(c->pref64_rdnss), "pref64-rdnss lines fit an RA");
 	memcpy(r->ra.rdnss, c->pref64_rdnss, sizeof(r->ra.rdnss));
 	for (; r->n < c->n_pref64_if; r->n++) {
 		struct ra_if *i = &r->ifs[r->n];
@@ -315,8 +316,7 @@ bool ra_send_same(const struct conf *a, const struct conf *b)
 	       !memcmp(a->pref64_rdnss, b->pref64_rdnss, sizeof(a->pref64_rdnss)) &&
 	       a->pref64_lifetime == b->pref64_lifetime && a->pref64_interval == b->pref64_interval &&
 	       a->pref64_router_lifetime == b->pref64_router_lifetime && a->pref64_route == b->pref64_route &&
-	       a->xlat.has_pool6 == b->xlat.has_pool6 && a->xlat.pool6.len == b->xlat.pool6.len &&
-	       !memcmp(&a->xlat.pool6.addr, &b->xlat.pool6.addr, sizeof(a->xlat.pool6.addr));
+	       a->xlat.has_pool6 == b->xlat.has_pool6 && prefix6_equal(&a->xlat.pool6, &b->xlat.pool6);
 }
 
 void ra_send_status(const struct ra_send *r, struct ctl_status *st)

@@ -109,6 +109,11 @@ char *prefix4_fmt(const struct prefix4 *p, char *buf, size_t n)
 	return buf;
 }
 
+bool prefix6_equal(const struct prefix6 *a, const struct prefix6 *b)
+{
+	return a->len == b->len && !memcmp(&a->addr, &b->addr, sizeof(a->addr));
+}
+
 bool prefix6_contains(const struct prefix6 *p, const struct in6_addr *a)
 {
 	return prefix_match(p->addr.s6_addr, a->s6_addr, p->len);

@@ -25,6 +25,7 @@ char *prefix6_fmt(const struct prefix6 *p, char *buf, size_t n);
 char *prefix4_fmt(const struct prefix4 *p, char *buf, size_t n);
 
 bool prefix6_contains(const struct prefix6 *p, const struct in6_addr *a);
+bool prefix6_equal(const struct prefix6 *a, const struct prefix6 *b);
 bool prefix4_contains(const struct prefix4 *p, const struct in_addr *a);
 
 /* RFC 6052 §2.2: the prefix length must be 32, 40, 48, 56, 64 or 96, the host bits zero and, for the

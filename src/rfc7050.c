@@ -69,17 +69,12 @@ static bool extract_one(const struct in6_addr *aaaa, size_t n, size_t i, struct 
 	return found;
 }
 
-static bool same_prefix(const struct prefix6 *a, const struct prefix6 *b)
-{
-	return a->len == b->len && !memcmp(&a->addr, &b->addr, sizeof(a->addr));
-}
-
 /* Index of p in out[0..n), or n. */
 static size_t find(const struct prefix6 *out, size_t n, const struct prefix6 *p)
 {
 	size_t i;
 
-	for (i = 0; i < n && !same_prefix(&out[i], p); i++)
+	for (i = 0; i < n && !prefix6_equal(&out[i], p); i++)
 		;
 	return i;
 }
