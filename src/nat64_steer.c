@@ -144,26 +144,45 @@ static unsigned steer6(const uint8_t *p, uint32_t len, unsigned n)
 	return flow6(p, len, IP6_HDR_LEN, p[6], n);
 }
 
-/* The owner of an IPv6 packet: flow6() past any extension headers (a reassembled datagram keeps an atomic
- * Fragment Header), so that every packet of a flow has the owner of its binding. */
-static unsigned owner6(const uint8_t *p, uint32_t len, unsigned n)
+/* Past the extension headers of the IPv6 packet at p (at most 8: more is no packet of ours): *off and *nh
+ * become the transport header's offset and protocol. False when the chain runs off the end. */
+static bool skip_ext6(const uint8_t *p, uint32_t len, uint32_t *off, uint8_t *nh)
 {
-	uint32_t off = IP6_HDR_LEN;
-	uint8_t nh = p[6];
-
-	for (int i = 0; i < 8 && (nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS ||
-				  nh == IPPROTO_FRAGMENT); i++) {
+	for (int i = 0; i < 8 && (*nh == IPPROTO_HOPOPTS || *nh == IPPROTO_ROUTING || *nh == IPPROTO_DSTOPTS ||
+				  *nh == IPPROTO_FRAGMENT); i++) {
 		uint32_t hl;
 
-		if (len < off + 2)
-			return 0;
-		hl = nh == IPPROTO_FRAGMENT ? FRAG_HDR_LEN : (p[off + 1] + 1u) * 8;
-		if (len - off < hl)
-			return 0;
-		nh = p[off];
-		off += hl;
+		if (len < *off + 2)
+			return false;
+		hl = *nh == IPPROTO_FRAGMENT ? FRAG_HDR_LEN : (p[*off + 1] + 1u) * 8;
+		if (len - *off < hl)
+			return false;
+		*nh = p[*off];
+		*off += hl;
 	}
-	return flow6(p, len, off, nh, n);
+	return true;
+}
+
+/* The owner of an IPv6 packet: flow6() past any extension headers (a reassembled datagram keeps an atomic
+ * Fragment Header), and for an ICMPv6 error past those of the quoted packet too (the 4->6 translation of
+ * an IPv4 datagram without DF carries a Fragment Header), as tuple6() reads it, so that every packet of a
+ * flow has the owner of its binding. */
+static unsigned owner6(const uint8_t *p, uint32_t len, unsigned n)
+{
+	uint32_t off = IP6_HDR_LEN, qoff = IP6_HDR_LEN;
+	uint8_t nh = p[6], qnh;
+	const uint8_t *q;
+
+	if (!skip_ext6(p, len, &off, &nh))
+		return 0;
+	if (nh != IPPROTO_ICMPV6 || len < off + ICMP_HDR_LEN + IP6_HDR_LEN || p[off] >= 128)
+		return flow6(p, len, off, nh, n);
+	q = p + off + ICMP_HDR_LEN;
+	len -= off + ICMP_HDR_LEN;
+	qnh = q[6];
+	if (!skip_ext6(q, len, &qoff, &qnh))
+		return 0;
+	return flow_worker(q + 24, l6_port(qnh, q + qoff, len - qoff, 2), n);
 }
 
 unsigned nat64_steer(const uint8_t *pkt, uint32_t len, unsigned nworkers)

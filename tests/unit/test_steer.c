@@ -409,6 +409,37 @@ TEST(steer_owner_past_extension_headers)
 	nat64_free(db);
 }
 
+/* An ICMPv6 error quoting a packet that carries a Fragment Header (what the 4->6 translation of an IPv4
+ * datagram without DF looks like) belongs to the worker of the flow the quoted packet was sent to. */
+TEST(steer_owner_icmp6_error_quoting_fragment_header)
+{
+	static const uint8_t secret[16] = "owner test";
+	struct nat64_conf nc;
+	struct nat64 *db;
+	uint8_t p[128], *l, *q;
+
+	nat64_conf_defaults(&nc);
+	db = nat64_new(&nc, 0, 3, secret);
+	CHECK(db);
+	for (unsigned sport = 5000; sport < 5030; sport++) {
+		unsigned plain;
+
+		l = ip6(p, IPPROTO_UDP, "2001:db8:1::2", "64:ff9b::c633:6402", 8);
+		ports(l, sport, 53);
+		plain = nat64_steer(p, 48, 3);
+		/* Destination Unreachable from the router in front of the client, quoting the reply. */
+		l = ip6(p, IPPROTO_ICMPV6, "2001:db8:1::1", "64:ff9b::c633:6402", 8 + 40 + 8 + 8);
+		memset(l, 0, 8);
+		l[0] = 1;
+		q = ip6(l + 8, IPPROTO_FRAGMENT, "64:ff9b::c633:6402", "2001:db8:1::2", 16);
+		memset(q, 0, 8);
+		q[0] = IPPROTO_UDP;
+		ports(q + 8, 53, sport);
+		CHECK_EQ(nat64_owner(db, p, 104), plain);
+	}
+	nat64_free(db);
+}
+
 /* UDP 198.51.100.2#53 -> 192.0.2.2#port, 4 bytes of data: 32 bytes at p. */
 static void udp4_to(uint8_t *p, unsigned port)
 {
