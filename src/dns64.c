@@ -33,7 +33,6 @@ struct job {
 struct dns64 {
 	struct dns64_conf conf;
 	struct stats *st;
-	struct stats own;		/* when the caller gave none */
 	struct dns64_cache *cache;
 	struct job *jobs;
 	uint32_t n_jobs, free_job, active;
@@ -52,7 +51,7 @@ struct dns64 *dns64_new(const struct dns64_conf *c, struct stats *st)
 	d->conf = *c;
 	if (d->conf.n_exclude > DNS64_EXCLUDE_MAX)
 		d->conf.n_exclude = DNS64_EXCLUDE_MAX;
-	d->st = st ? st : &d->own;
+	d->st = st;
 	d->free_job = UINT32_MAX;
 	if (c->cache_max && !(d->cache = dns64_cache_new(c->cache_max))) {
 		free(d);
@@ -199,6 +198,20 @@ static enum dns64_act servfail(struct dns64 *d, const struct dns64_client *cl, u
 	return finish(d, cl, dns64_reply_new(cl, LDNS_RCODE_SERVFAIL), false, job, now, out);
 }
 
+/* The job is over: reply p to its client (NULL: SERVFAIL). */
+static enum dns64_act done(struct dns64 *d, struct job *j, ldns_pkt *p, enum stat_id outcome, uint64_t now,
+			   struct dns64_step *out)
+{
+	struct dns64_client cl = j->cl;
+	uint32_t id = job_id(d, j);
+
+	job_end(d, j);
+	if (!p)
+		return servfail(d, &cl, id, now, out);
+	d->st->c[outcome]++;
+	return finish(d, &cl, p, true, id, now, out);
+}
+
 /* Asks upstream for name/type on behalf of j (name is taken). */
 static enum dns64_act ask(struct dns64 *d, struct job *j, ldns_rdf *name, uint16_t qtype, uint64_t now,
 			  struct dns64_step *out)
@@ -207,7 +220,6 @@ static enum dns64_act ask(struct dns64 *d, struct job *j, ldns_rdf *name, uint16
 	ldns_pkt *q = name ? ldns_pkt_query_new(ldns_rdf_clone(name), qtype, j->cl.qclass, LDNS_RD) : NULL;
 	uint8_t *wire = NULL;
 	size_t len = 0;
-	struct dns64_client cl;
 
 	ldns_rdf_deep_free(j->qname);
 	j->qname = name;
@@ -224,9 +236,7 @@ static enum dns64_act ask(struct dns64 *d, struct job *j, ldns_rdf *name, uint16
 	if (!q || ldns_pkt2wire(&wire, q, &len) != LDNS_STATUS_OK || len > DNS64_MSG_MAX) {
 		ldns_pkt_free(q);
 		free(wire);
-		cl = j->cl;
-		job_end(d, j);
-		return servfail(d, &cl, id, now, out);
+		return done(d, j, NULL, 0, now, out);
 	}
 	ldns_pkt_free(q);
 	memcpy(d->out, wire, len);
@@ -379,20 +389,6 @@ static ldns_pkt *reply_from(const struct job *j, const ldns_pkt *a, const ldns_r
 	return p;
 }
 
-/* The job is over: reply p to its client. */
-static enum dns64_act done(struct dns64 *d, struct job *j, ldns_pkt *p, enum stat_id outcome, uint64_t now,
-			   struct dns64_step *out)
-{
-	struct dns64_client cl = j->cl;
-	uint32_t id = job_id(d, j);
-
-	job_end(d, j);
-	if (!p)
-		return servfail(d, &cl, id, now, out);
-	d->st->c[outcome]++;
-	return finish(d, &cl, p, true, id, now, out);
-}
-
 /* The AAAA query failed (§5.1.3, §5.1.2): on to A for the query name, TTL cap of §5.1.7 without SOA. */
 static enum dns64_act ask_a(struct dns64 *d, struct job *j, ldns_rdf *name, uint32_t ttl_cap, uint64_t now,
 			    struct dns64_step *out)
@@ -404,15 +400,9 @@ static enum dns64_act ask_a(struct dns64 *d, struct job *j, ldns_rdf *name, uint
 
 static enum dns64_act upstream_failed(struct dns64 *d, struct job *j, uint64_t now, struct dns64_step *out)
 {
-	struct dns64_client cl;
-	uint32_t id;
-
 	if (j->stage == ST_AAAA)
 		return ask_a(d, j, ldns_rdf_clone(j->qname), DNS64_TTL_NOSOA, now, out);
-	cl = j->cl;
-	id = job_id(d, j);
-	job_end(d, j);
-	return servfail(d, &cl, id, now, out);
+	return done(d, j, NULL, 0, now, out);
 }
 
 /* §5.1.1, §5.1.4: the AAAA answer as is but for excluded records, or on to the A query. */

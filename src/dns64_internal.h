@@ -69,8 +69,6 @@ size_t dns64_wire_emit(uint8_t *out, const struct dns64_wire *w, uint32_t age_s,
 size_t dns64_wire_header_only(uint8_t *out, const uint8_t *q, size_t len, uint8_t rcode);
 
 /* dns64_synth.c */
-/* RFC 7050 §2.2: 192.0.0.170 and 192.0.0.171, synthesized whatever the prefix (RFC 8880 §7.1). */
-bool dns64_is_wka(struct in_addr v4);
 bool dns64_excluded(const struct dns64_conf *c, const struct in6_addr *a);
 /* Whether rr is an RRSIG over type t. */
 bool dns64_rrsig_covers(const ldns_rr *rr, ldns_rr_type t);

@@ -395,7 +395,7 @@ static bool listen_on(struct dns64_server *s, const struct conf_hostport *h, boo
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = TAG(tcp ? K_LISTEN_TCP : K_UDP, s->n_lis) };
 	char where[INET6_ADDRSTRLEN + 8];
 
-	*l = (struct listener){ .af = h->af, .tcp = tcp, .pktinfo = !tcp && wild };
+	*l = (struct listener){ .af = h->af, .pktinfo = !tcp && wild };
 	l->fd = socket(h->af, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (l->fd < 0)
 		goto fail;

@@ -32,7 +32,7 @@ enum kind { K_WAKE = 1, K_UDP, K_LISTEN_TCP, K_CONN, K_UP };
 struct listener {
 	int fd;
 	int af;
-	bool tcp, pktinfo;
+	bool pktinfo;
 };
 
 union pktinfo {
@@ -79,7 +79,6 @@ struct dns64_server {
 	int bucket[JOB_BUCKETS], cl_free;
 	struct client cl[JOBS_MAX];
 	struct conn conn[TCP_CONNS_MAX];
-	unsigned n_conn;
 	/* What `status` shows: written once at start, the numbers by the thread after each wait. */
 	char desc[200];
 	_Atomic unsigned jobs, cached;

@@ -12,7 +12,8 @@ static const struct prefix6 exclude_default = {
 	.len = 96,
 };
 
-bool dns64_is_wka(struct in_addr v4)
+/* RFC 7050 §2.2: 192.0.0.170 and 192.0.0.171, synthesized whatever the prefix (RFC 8880 §7.1). */
+static bool dns64_is_wka(struct in_addr v4)
 {
 	uint32_t h = ntohl(v4.s_addr);
 

@@ -81,7 +81,6 @@ void dns64_tcp_close(struct dns64_server *s, unsigned ci)
 	free(c->in);
 	free(c->out);
 	*c = (struct conn){ .fd = -1, .gen = c->gen + 1 };
-	s->n_conn--;
 }
 
 /* One framed query of a TCP client. */
@@ -219,7 +218,6 @@ void dns64_tcp_accept(struct dns64_server *s, unsigned li)
 		c->last = dns64_srv_now();
 		/* A client outside the list still gets its answers: REFUSED ones. */
 		c->refused = !dns64_acl_allows(&s->acl, (const struct sockaddr *)&peer);
-		s->n_conn++;
 		dns64_srv_count(s, STAT_DNS64_TCP_ACCEPTED);
 	}
 }

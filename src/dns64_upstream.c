@@ -43,7 +43,7 @@ struct slot {
 
 struct dns64_up {
 	struct dns64_up_addr up[CONF_DNS64_UPSTREAM_MAX];
-	unsigned n, pref, pending;
+	unsigned n, pref;
 	uint32_t timeout;
 	int epfd;
 	uint64_t tag;
@@ -187,6 +187,13 @@ static bool start_try(struct dns64_up *u, int i, uint64_t now)
 	return false;
 }
 
+static void slot_release(struct dns64_up *u, int i)
+{
+	u->s[i].busy = false;
+	u->s[i].next = u->free_head;
+	u->free_head = i;
+}
+
 /* The job is over: free its slot, then tell the owner (who may start the job's next query). */
 static void finish(struct dns64_up *u, int i, const uint8_t *a, size_t len, uint64_t now)
 {
@@ -196,10 +203,7 @@ static void finish(struct dns64_up *u, int i, const uint8_t *a, size_t len, uint
 
 	s->tbuf = NULL;
 	close_try(u, i);
-	s->busy = false;
-	s->next = u->free_head;
-	u->free_head = i;
-	u->pending--;
+	slot_release(u, i);
 	if (!a)
 		count(u, STAT_DNS64_UPSTREAM_FAILED);
 	u->done(u->opaque, job, a, len, now);
@@ -383,14 +387,10 @@ bool dns64_up_send(struct dns64_up *u, uint32_t job, const uint8_t *q, size_t le
 	s->qend = (uint16_t)qend;
 	memcpy(s->q, q, len);
 	memcpy(s->engine_id, q, 2);
-	u->pending++;
 	if (!start_try(u, i, now)) {
 		/* Not even one socket: the slot goes back, the caller fails the job. */
 		count(u, STAT_DNS64_UPSTREAM_FAILED);
-		s->busy = false;
-		s->next = u->free_head;
-		u->free_head = i;
-		u->pending--;
+		slot_release(u, i);
 		return false;
 	}
 	return true;
@@ -403,10 +403,7 @@ void dns64_up_cancel(struct dns64_up *u, uint32_t job)
 
 		if (s->busy && s->job == job) {
 			close_try(u, i);
-			s->busy = false;
-			s->next = u->free_head;
-			u->free_head = i;
-			u->pending--;
+			slot_release(u, i);
 			return;
 		}
 	}
@@ -419,11 +416,6 @@ int dns64_up_expire(struct dns64_up *u, uint64_t now)
 		next_try(u, u->head, now);
 	}
 	return u->head < 0 ? -1 : (int)(u->s[u->head].deadline - now);
-}
-
-unsigned dns64_up_pending(const struct dns64_up *u)
-{
-	return u->pending;
 }
 
 struct dns64_up *dns64_up_new(const struct dns64_up_addr *ups, unsigned n, uint32_t timeout_ms, int epfd,

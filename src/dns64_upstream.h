@@ -48,8 +48,6 @@ void dns64_up_event(struct dns64_up *u, uint32_t id, uint32_t events, uint64_t n
 /* Move the tries whose time is up on to the next upstream; returns the ms until the next deadline, or
  * -1 when nothing waits. */
 int dns64_up_expire(struct dns64_up *u, uint64_t now);
-/* Queries in flight. */
-unsigned dns64_up_pending(const struct dns64_up *u);
 
 /*
  * The upstream list: c's dns64-upstream lines, or else the nameserver lines of resolv (/etc/resolv.conf),
