@@ -4,32 +4,23 @@
 
 #include "csum.h"
 #include "gro.h"
+#include "xlat_internal.h"
 
 #define IP4_DF_FRAG 0x3fff	/* MF and fragment offset */
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* The IP header length of a whole, plain UDP datagram whose length fields agree with len; 0 otherwise. */
 static uint32_t udp_l3(const uint8_t *p, uint32_t len)
 {
 	uint32_t l3;
 
-	if (len >= 28 && p[0] == 0x45 && p[9] == IPPROTO_UDP && !(rd16(p + 6) & IP4_DF_FRAG) && rd16(p + 2) == len)
+	if (len >= 28 && p[0] == 0x45 && p[9] == IPPROTO_UDP && !(xlat_rd16(p + 6) & IP4_DF_FRAG) && xlat_rd16(p + 2) == len)
 		l3 = 20;
-	else if (len >= 48 && p[0] >> 4 == 6 && p[6] == IPPROTO_UDP && rd16(p + 4) + 40u == len)
+	else if (len >= 48 && p[0] >> 4 == 6 && p[6] == IPPROTO_UDP && xlat_rd16(p + 4) + 40u == len)
 		l3 = 40;
 	else
 		return 0;
-	return rd16(p + l3 + 4) == len - l3 ? l3 : 0;
+	return xlat_rd16(p + l3 + 4) == len - l3 ? l3 : 0;
 }
 
 static uint32_t pseudo(const uint8_t *p, uint32_t l3, uint32_t l4len)
@@ -55,7 +46,7 @@ static bool csum_ok(const uint8_t *p, uint32_t len, uint32_t l3, const struct vi
 		return false;
 	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
 		return h->csum_start == l3 && h->csum_offset == 6;
-	return rd16(p + l3 + 6) != 0 && csum_fold(csum_add(pseudo(p, l3, len - l3), p + l3, len - l3)) == 0xffff;
+	return xlat_rd16(p + l3 + 6) != 0 && csum_fold(csum_add(pseudo(p, l3, len - l3), p + l3, len - l3)) == 0xffff;
 }
 
 /* Everything but the lengths and checksums (and the IPv4 ID, which the kernel numbers per segment). */
@@ -100,15 +91,15 @@ void gro_finish(struct gro *g, struct virtio_net_hdr *h)
 	uint8_t *p = g->head, *udp = p + g->l3;
 
 	if (g->l3 == 20) {
-		wr16(p + 2, g->total);
-		wr16(p + 10, csum_ipv4_header(p, 20));
+		xlat_wr16(p + 2, g->total);
+		xlat_wr16(p + 10, csum_ipv4_header(p, 20));
 	} else {
-		wr16(p + 4, g->total - 40);
+		xlat_wr16(p + 4, g->total - 40);
 	}
 	/* What tcp/udp "send_check" leave for checksum offload: the folded pseudo-header sum, over the whole
 	 * length; __udp_gso_segment() trades it for each segment's length, as it does the UDP length. */
-	wr16(udp + 4, g->total - g->l3);
-	wr16(udp + 6, csum_fold(pseudo(p, g->l3, g->total - g->l3)));
+	xlat_wr16(udp + 4, g->total - g->l3);
+	xlat_wr16(udp + 6, csum_fold(pseudo(p, g->l3, g->total - g->l3)));
 	*h = (struct virtio_net_hdr){ .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIRTIO_NET_HDR_GSO_UDP_L4,
 				      .hdr_len = (uint16_t)(g->l3 + 8), .gso_size = g->seg,
 				      .csum_start = (uint16_t)g->l3, .csum_offset = 6 };

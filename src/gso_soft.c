@@ -4,6 +4,7 @@
 
 #include "csum.h"
 #include "gso_soft.h"
+#include "xlat_internal.h"
 
 #define NH_HOP 0
 #define NH_ROUTING 43
@@ -14,27 +15,6 @@
 #define TCP_PSH 0x08
 #define TCP_CWR 0x80
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)rd16(p) << 16 | rd16(p + 2);
-}
-
-static void wr16(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	wr16(p, v >> 16);
-	wr16(p + 2, v);
-}
 
 /* IPv4: the header (options included) of a whole datagram with a right header checksum. */
 static enum stat_id ip4(struct gso_soft *s)
@@ -44,20 +24,20 @@ static enum stat_id ip4(struct gso_soft *s)
 
 	if (s->len < 20)
 		return STAT_DROP_TRUNCATED;
-	tot = rd16(p + 2);
+	tot = xlat_rd16(p + 2);
 	if (ihl > s->len)
 		return STAT_DROP_TRUNCATED;
-	if (ihl < 20 || tot < ihl || csum_ipv4_header(p, ihl) != rd16(p + 10))
+	if (ihl < 20 || tot < ihl || csum_ipv4_header(p, ihl) != xlat_rd16(p + 10))
 		return STAT_DROP_HDR4;
 	if (tot > s->len)
 		return STAT_DROP_TRUNCATED;
 	/* A fragment carries part of one L4 datagram: nothing to segment (and the kernel never makes one). */
-	if (rd16(p + 6) & IP4_FRAG)
+	if (xlat_rd16(p + 6) & IP4_FRAG)
 		return STAT_DROP_VNET_HDR;
 	s->len = tot;		/* bytes after it (link padding) are not the datagram's */
 	s->l4 = ihl;
 	s->proto = p[9];
-	s->id = rd16(p + 4);
+	s->id = xlat_rd16(p + 4);
 	return 0;
 }
 
@@ -71,8 +51,8 @@ static enum stat_id ip6(struct gso_soft *s)
 
 	if (s->len < 40)
 		return STAT_DROP_TRUNCATED;
-	if (40u + rd16(p + 4) != s->len)	/* a jumbogram has no IPv4 counterpart */
-		return 40u + rd16(p + 4) > s->len ? STAT_DROP_TRUNCATED : STAT_DROP_HDR6;
+	if (40u + xlat_rd16(p + 4) != s->len)	/* a jumbogram has no IPv4 counterpart */
+		return 40u + xlat_rd16(p + 4) > s->len ? STAT_DROP_TRUNCATED : STAT_DROP_HDR6;
 	for (nh = p[6]; nh == NH_HOP || nh == NH_ROUTING || nh == NH_DST; nh = p[off], off += (p[off + 1] + 1u) * 8)
 		if (off > s->len || s->len - off < 8)
 			return STAT_DROP_TRUNCATED;
@@ -106,7 +86,7 @@ static enum stat_id l4(struct gso_soft *s, const struct virtio_net_hdr *h)
 		if (avail < 20)
 			return STAT_DROP_L4;
 		hl = (s->pkt[s->l4 + 12] >> 4) * 4u;
-		s->seq = rd32(s->pkt + s->l4 + 4);
+		s->seq = xlat_rd32(s->pkt + s->l4 + 4);
 		if (hl < 20)
 			return STAT_DROP_L4;
 	}
@@ -152,7 +132,7 @@ static void l4_csum(const struct gso_soft *s, uint8_t *seg, uint32_t len)
 	uint32_t sum;
 	uint16_t c;
 
-	wr16(field, 0);
+	xlat_wr16(field, 0);
 	if (s->v6) {
 		struct in6_addr a, b;
 
@@ -168,7 +148,7 @@ static void l4_csum(const struct gso_soft *s, uint8_t *seg, uint32_t len)
 	}
 	c = csum_final(csum_add(sum, l4, len - s->l4));
 	/* RFC 768: a computed zero goes out as all ones, zero meaning "no checksum" (TCP does the same). */
-	wr16(field, c ? c : 0xffff);
+	xlat_wr16(field, c ? c : 0xffff);
 }
 
 uint32_t gso_soft_next(struct gso_soft *s, uint8_t *out)
@@ -183,20 +163,20 @@ uint32_t gso_soft_next(struct gso_soft *s, uint8_t *out)
 	memcpy(out, s->pkt, s->hdr);
 	memcpy(out + s->hdr, s->pkt + s->off, chunk);
 	if (s->v6) {
-		wr16(out + 4, len - 40);
+		xlat_wr16(out + 4, len - 40);
 	} else {
-		wr16(out + 2, len);
-		wr16(out + 4, (uint16_t)(s->id + s->i));
-		wr16(out + 10, csum_ipv4_header(out, s->l4));
+		xlat_wr16(out + 2, len);
+		xlat_wr16(out + 4, (uint16_t)(s->id + s->i));
+		xlat_wr16(out + 10, csum_ipv4_header(out, s->l4));
 	}
 	if (s->proto == IPPROTO_TCP) {
-		wr32(l4 + 4, s->seq + (s->off - s->hdr));
+		xlat_wr32(l4 + 4, s->seq + (s->off - s->hdr));
 		if (s->i + 1 < s->n)
 			l4[13] &= (uint8_t)~(TCP_FIN | TCP_PSH);
 		if (s->i > 0)
 			l4[13] &= (uint8_t)~TCP_CWR;
 	} else {
-		wr16(l4 + 4, len - s->l4);
+		xlat_wr16(l4 + 4, len - s->l4);
 	}
 	l4_csum(s, out, len);
 	s->off += chunk;

@@ -76,12 +76,9 @@ void nat64_free(struct nat64 *db);
 bool nat64_set_conf(struct nat64 *db, const struct nat64_conf *c);
 
 /* pool4: the IPv4 transport addresses NAT64 may hand out (RFC 6146 §3.5.1.1). Every address of `pfx`
- * gets ports lo..hi for `proto` (ICMP: query identifiers). Overlaps within a protocol are refused.
- * Removing an entry forgets the dynamic BIB entries (and their sessions) that used it. */
+ * gets ports lo..hi for `proto` (ICMP: query identifiers). Overlaps within a protocol are refused. */
 bool nat64_pool4_add(struct nat64 *db, enum nat64_proto proto, const struct prefix4 *pfx, uint16_t lo,
 		     uint16_t hi, const char **why);
-bool nat64_pool4_remove(struct nat64 *db, enum nat64_proto proto, const struct prefix4 *pfx, uint16_t lo,
-			uint16_t hi, const char **why);
 /* Is a an address of pool4 (any protocol)? */
 bool nat64_pool4_contains(const struct nat64 *db, struct in_addr a);
 /* One (address, protocol, port range) row of pool4; `ports` of them belong to this worker, `bound` of

@@ -172,45 +172,6 @@ bool nat64_pool4_add(struct nat64 *db, enum nat64_proto proto, const struct pref
 	return true;
 }
 
-bool nat64_pool4_remove(struct nat64 *db, enum nat64_proto proto, const struct prefix4 *pfx, uint16_t lo,
-			uint16_t hi, const char **why)
-{
-	unsigned kept = 0, gone = 0;
-
-	for (unsigned i = 0; i < db->npool4; i++) {
-		const struct nat64_pool4_row *r = &db->pool4[i];
-
-		if (r->proto != proto || !prefix4_contains(pfx, &r->addr) || r->hi < lo || r->lo > hi)
-			continue;
-		if (r->lo < lo || r->hi > hi) {
-			*why = "the port range cuts a pool4 entry in two";
-			return false;
-		}
-	}
-	for (unsigned i = 0; i < db->npool4; i++) {
-		const struct nat64_pool4_row *r = &db->pool4[i];
-
-		if (r->proto == proto && prefix4_contains(pfx, &r->addr) && r->lo >= lo && r->hi <= hi)
-			gone++;
-		else
-			db->pool4[kept++] = *r;
-	}
-	if (!gone) {
-		*why = "no such pool4 entry";
-		return false;
-	}
-	db->npool4 = kept;
-	/* Dynamic bindings outside what is left go, with their sessions (static ones are the admin's). */
-	for (uint32_t i = 1; i < db->bibs.hiwat; i++) {
-		const struct nat64_bib *b = nat64_bib(db, i);
-
-		if (b->proto == proto && !b->is_static && !nat64_pool4_has(db, proto, b->a4, b->p4))
-			nat64_bib_del(db, i);
-	}
-	recount(db);
-	return true;
-}
-
 void nat64_pool4_foreach(const struct nat64 *db, bool (*fn)(const struct nat64_pool4_view *, void *), void *arg)
 {
 	for (unsigned i = 0; i < db->npool4; i++) {

@@ -7,11 +7,6 @@
 
 #include "nat64_internal.h"
 
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 static uint32_t hash_word(uint32_t h, uint32_t w)
 {
 	return (h ^ w) * NAT64_STEER_PRIME;
@@ -34,7 +29,7 @@ static uint32_t hash_host(const uint8_t host[16])
 	uint32_t h = NAT64_STEER_BASIS;
 
 	for (int i = 0; i < 16; i += 4)
-		h = hash_word(h, rd32(host + i));
+		h = hash_word(h, xlat_rd32(host + i));
 	return h;
 }
 
@@ -117,8 +112,8 @@ static unsigned steer4(const uint8_t *p, uint32_t len, unsigned n)
 	case KEY4_PORT:
 		return k.port % n;
 	case KEY4_FRAGMENT:
-		h = hash_word(NAT64_STEER_BASIS, rd32(p + 12));
-		h = hash_word(h, rd32(p + 16));
+		h = hash_word(NAT64_STEER_BASIS, xlat_rd32(p + 12));
+		h = hash_word(h, xlat_rd32(p + 16));
 		return hash_finish(hash_word(h, xlat_rd16(p + 4)), n);
 	default:
 		return 0;
@@ -139,7 +134,7 @@ static unsigned steer6(const uint8_t *p, uint32_t len, unsigned n)
 {
 	/* Fragments carry no ports after the first: source and Identification keep a datagram together. */
 	if (p[6] == IPPROTO_FRAGMENT && len >= IP6_HDR_LEN + FRAG_HDR_LEN)
-		return hash_finish(hash_word(hash_host(p + 8), rd32(p + 44)), n);
+		return hash_finish(hash_word(hash_host(p + 8), xlat_rd32(p + 44)), n);
 	/* Only a transport header right after the fixed one: the kernel's copy cannot walk a chain. */
 	return flow6(p, len, IP6_HDR_LEN, p[6], n);
 }

@@ -16,22 +16,12 @@
 
 #include "csum.h"
 #include "vnet.h"
+#include "xlat_internal.h"
 
 #define TCP_CSUM_AT 16
 #define UDP_CSUM_AT 6
-#define IP4_DF 0x4000
 #define IP4_FRAG 0x3fff		/* MF and the fragment offset */
 
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static void wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
 
 /* Where a datagram's L4 header is, when it sits right after the IP header: IPv4 (options included) that is
  * not a fragment, or IPv6 without extension headers. */
@@ -45,7 +35,7 @@ struct l4_at {
 static bool l4_find(const uint8_t *pkt, uint32_t len, struct l4_at *l)
 {
 	if (len >= 20 && pkt[0] >> 4 == 4) {
-		uint16_t frag = rd16(pkt + 6);
+		uint16_t frag = xlat_rd16(pkt + 6);
 
 		*l = (struct l4_at){ (pkt[0] & 15) * 4u, pkt[9], false, !(frag & IP4_DF) };
 		return l->off >= 20 && l->off <= len && !(frag & IP4_FRAG);
@@ -80,7 +70,7 @@ static void csum_finish(uint8_t *pkt, uint32_t len, uint32_t start, uint32_t at)
 {
 	uint16_t c = csum_final(csum_add(0, pkt + start, len - start));
 
-	wr16(pkt + start + at, c ? c : 0xffff);
+	xlat_wr16(pkt + start + at, c ? c : 0xffff);
 }
 
 /* IPv6 with an extension header RFC 7915 §5.1 translates before its L4 header. */
@@ -147,15 +137,15 @@ enum stat_id vnet_rx(struct vnet_rx *v, uint8_t *pkt, uint32_t len, uint16_t *gs
 	 */
 	v->l4 = pkt + start;
 	v->csum = v->l4 + at;
-	c = rd16(v->csum);
-	wr16(v->csum, c == 0xffff ? 0xffff : (uint16_t)~c);
+	c = xlat_rd16(v->csum);
+	xlat_wr16(v->csum, c == 0xffff ? 0xffff : (uint16_t)~c);
 	return 0;
 }
 
 void vnet_restore(const struct vnet_rx *v)
 {
 	if (v->csum)
-		wr16(v->csum, (uint16_t)~rd16(v->csum));
+		xlat_wr16(v->csum, (uint16_t)~xlat_rd16(v->csum));
 }
 
 bool vnet_tx(const struct vnet_rx *v, const struct xlat_pkt *out, bool in_place, struct virtio_net_hdr *hdr)

@@ -26,6 +26,17 @@ static inline void xlat_wr16(uint8_t *p, uint32_t v)
 	p[1] = (uint8_t)v;
 }
 
+static inline uint32_t xlat_rd32(const uint8_t *p)
+{
+	return (uint32_t)xlat_rd16(p) << 16 | xlat_rd16(p + 2);
+}
+
+static inline void xlat_wr32(uint8_t *p, uint32_t v)
+{
+	xlat_wr16(p, v >> 16);
+	xlat_wr16(p + 2, v);
+}
+
 /* Count a drop and return XLAT_DROP, so every drop site is one line: return xlat_drop(ctx, STAT_X); */
 enum xlat_verdict xlat_drop(struct xlat_ctx *ctx, enum stat_id id);
 static inline void xlat_count(struct xlat_ctx *ctx, enum stat_id id) { ctx->stats->c[id]++; }
