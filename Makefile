@@ -66,7 +66,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/xlat64 $(DESTDIR)$(MANDIR)/man8/xlat64.8 $(DESTDIR)$(MANDIR)/man5/xlat64.conf.5
 
 # Pure-core NAT64 microbenchmark: new sessions per second on one core, bytes per session.
-BENCH_CORE_SRC := $(filter src/nat64%.c src/xlat%.c src/csum.c src/rfc6052.c src/eamt.c src/stats.c src/icmp_gen.c,$(SRC))
+BENCH_CORE_SRC := $(filter-out src/nat64_view.c,$(filter src/nat64%.c src/xlat%.c src/csum.c src/rfc6052.c src/eamt.c src/stats.c src/icmp_gen.c,$(SRC)))
 build/bench/nat64-core-bench: bench/nat64-core-bench.c $(BENCH_CORE_SRC) $(wildcard src/*.h)
 	@mkdir -p build/bench
 	$(CC) $(XCFLAGS) -O2 -g -o $@ $< $(BENCH_CORE_SRC)
