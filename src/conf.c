@@ -250,7 +250,7 @@ static const struct conf_key conf_keys[] = {
 	{ "dns64-timeout", conf_parse_duration, conf_print_duration, duration, 1, FIELD(dns64_timeout), .min = 50,
 	  .max = 30000, DNS64_MODES },
 	/* PREF64 router advertisements (conf_pref64.c, ra_send.c): beside a translator or alone in mode none. */
-	{ "pref64-interface", conf_parse_ifname_list, conf_print_ifname_list, "1 to 15 of A-Z a-z 0-9 _ . -", 1,
+	{ "pref64-interface", conf_parse_ifname_list, conf_print_string, "1 to 15 of A-Z a-z 0-9 _ . -", 1,
 	  LIST(pref64_if, n_pref64_if), PREF64_MODES },
 	{ "pref64-lifetime", conf_parse_duration, conf_print_duration, duration, 1, FIELD(pref64_lifetime),
 	  .min = 1000, .max = 65528000, PREF64_MODES },
@@ -258,8 +258,8 @@ static const struct conf_key conf_keys[] = {
 	  .min = 4000, .max = 1800000, PREF64_MODES },
 	{ "pref64-router-lifetime", conf_parse_duration, conf_print_duration, duration, 1,
 	  FIELD(pref64_router_lifetime), .max = PREF64_ROUTER_LIFETIME_MAX * 1000, PREF64_MODES },
-	{ "pref64-rdnss", conf_parse_addr6_list, conf_print_addr6_list, "an IPv6 address", 1,
-	  LIST(pref64_rdnss, n_pref64_rdnss), PREF64_MODES },
+	{ "pref64-rdnss", conf_parse_addr6_list, conf_print_addr, "an IPv6 address", 1,
+	  LIST(pref64_rdnss, n_pref64_rdnss), .af = AF_INET6, PREF64_MODES },
 	{ "pref64-route", conf_parse_bool, conf_print_bool, "yes or no", 1, FIELD(pref64_route), PREF64_MODES },
 	/* CLAT, the host side of 464XLAT (conf_clat.c, clat.c): mode clat only. */
 	{ "clat-interface", conf_parse_ifname, conf_print_clat_if, "1 to 15 of A-Z a-z 0-9 _ . -", 1, FIELD(clat_if),

@@ -28,13 +28,12 @@ static bool same_hostport(const struct conf_hostport *a, const struct conf_hostp
 /* "ADDRESS [PORT]", IPv4 or IPv6, port 1..65535 (default 53). */
 bool conf_parse_hostport(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
 {
-	unsigned *n = conf_at(c, k->has);
-	struct conf_hostport *list = conf_at(c, k->off), *h;
+	unsigned n = conf_count(k, c);
+	struct conf_hostport *list = conf_at(c, k->off), *h = conf_take_slot(k, c, p);
 	uint32_t port = DNS64_PORT;
 
-	if (*n >= k->cap)
-		return conf_fail(p, "%s: too many %s lines (at most %u)", k->name, k->name, k->cap);
-	h = &list[*n];
+	if (!h)
+		return false;
 	memset(h, 0, sizeof(*h));
 	if (inet_pton(AF_INET, v[0], &h->a4) == 1)
 		h->af = AF_INET;
@@ -45,10 +44,10 @@ bool conf_parse_hostport(const struct conf_key *k, struct conf *c, char **v, str
 	if (v[1] && (!conf_parse_u32(v[1], 65535, &port) || !port))
 		return conf_bad(p, k, "invalid port");
 	h->port = (uint16_t)port;
-	for (unsigned i = 0; i < *n; i++)
+	for (unsigned i = 0; i < n; i++)
 		if (same_hostport(&list[i], h))
 			return conf_fail(p, "%s: %s port %u is already listed", k->name, v[0], (unsigned)port);
-	(*n)++;
+	conf_mark_set(k, c);
 	return true;
 }
 
@@ -70,20 +69,18 @@ void conf_print_hostport(const struct conf_key *k, const struct conf *c, FILE *f
 /* An IPv4 or an IPv6 prefix; a bare address is a host. */
 bool conf_parse_net(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
 {
-	unsigned *n = conf_at(c, k->has);
-	struct conf_net *net;
+	struct conf_net *net = conf_take_slot(k, c, p);
 	const char *why = "invalid prefix";
 	bool ok;
 
-	if (*n >= k->cap)
-		return conf_fail(p, "%s: too many %s lines (at most %u)", k->name, k->name, k->cap);
-	net = (struct conf_net *)conf_at(c, k->off) + *n;
+	if (!net)
+		return false;
 	memset(net, 0, sizeof(*net));
 	net->af = strchr(v[0], ':') ? AF_INET6 : AF_INET;
 	ok = net->af == AF_INET ? prefix4_parse(v[0], &net->p4, &why) : prefix6_parse(v[0], &net->p6, &why);
 	if (!ok)
 		return conf_bad(p, k, "%s", why);
-	(*n)++;
+	conf_mark_set(k, c);
 	return true;
 }
 

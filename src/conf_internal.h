@@ -58,6 +58,8 @@ bool conf_parse_u32(const char *s, uint32_t max, uint32_t *out);
  * comment a printer writes for an unset key) and the parsers and printers of the general value kinds. */
 void *conf_slot(const struct conf_key *k, const struct conf *c);
 void conf_mark_set(const struct conf_key *k, struct conf *c);
+/* conf_slot(), or NULL after reporting "too many KEY lines". */
+void *conf_take_slot(const struct conf_key *k, struct conf *c, struct parser *p);
 unsigned conf_count(const struct conf_key *k, const struct conf *c);
 void conf_print_unset(const struct conf_key *k, FILE *f);
 conf_parse_fn conf_parse_ifname, conf_parse_path, conf_parse_uint, conf_parse_bool, conf_parse_addr, conf_parse_prefix;
@@ -83,7 +85,6 @@ bool conf_dns64_finish(struct parser *p, const struct conf *c);
 
 /* PREF64 keys (conf_pref64.c). */
 conf_parse_fn conf_parse_ifname_list, conf_parse_addr6_list;
-conf_print_fn conf_print_ifname_list, conf_print_addr6_list;
 /* pref64-lifetime and pref64-interval defaults, for conf_defaults(). */
 void conf_pref64_defaults(struct conf *c);
 /* The whole-file part: pref64-interface needs pool6. */

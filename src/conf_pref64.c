@@ -17,64 +17,31 @@ void conf_pref64_defaults(struct conf *c)
 	c->pref64_interval = PREF64_INTERVAL_DEFAULT;
 }
 
-/* Linux dev_valid_name(): no '/', ':' or space, not "." or ".."; we allow a safe subset (as `device`). */
+/* A list of interface names or IPv6 addresses: the general parser, then no value twice. */
 bool conf_parse_ifname_list(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
 {
-	unsigned *n = conf_at(c, k->has);
-	size_t len = strlen(v[0]);
-	char *list = conf_at(c, k->off);
+	const char *list = conf_at(c, k->off);
+	unsigned n = conf_count(k, c);
 
-	if (*n >= k->cap)
-		return conf_fail(p, "%s: too many %s lines (at most %u)", k->name, k->name, k->cap);
-	if (!len || len >= k->size ||
-	    strspn(v[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != len ||
-	    !strcmp(v[0], ".") || !strcmp(v[0], ".."))
-		return conf_bad(p, k, "invalid interface name");
-	for (unsigned i = 0; i < *n; i++)
+	if (!conf_parse_ifname(k, c, v, p))
+		return false;
+	for (unsigned i = 0; i < n; i++)
 		if (!strcmp(list + i * k->size, v[0]))
 			return conf_fail(p, "%s: %s is already listed", k->name, v[0]);
-	memcpy(list + *n * k->size, v[0], len + 1);
-	(*n)++;
 	return true;
-}
-
-void conf_print_ifname_list(const struct conf_key *k, const struct conf *c, FILE *f)
-{
-	const unsigned *n = conf_at(c, k->has);
-	const char *list = conf_at(c, k->off);
-
-	if (!*n)
-		fprintf(f, "# %s (none)\n", k->name);
-	for (unsigned i = 0; i < *n; i++)
-		fprintf(f, "%s %s\n", k->name, list + i * k->size);
 }
 
 bool conf_parse_addr6_list(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
 {
-	unsigned *n = conf_at(c, k->has);
-	struct in6_addr *list = conf_at(c, k->off), a;
-
-	if (*n >= k->cap)
-		return conf_fail(p, "%s: too many %s lines (at most %u)", k->name, k->name, k->cap);
-	if (inet_pton(AF_INET6, v[0], &a) != 1)
-		return conf_bad(p, k, "not an IPv6 address");
-	for (unsigned i = 0; i < *n; i++)
-		if (!memcmp(&list[i], &a, sizeof(a)))
-			return conf_fail(p, "%s: %s is already listed", k->name, v[0]);
-	list[(*n)++] = a;
-	return true;
-}
-
-void conf_print_addr6_list(const struct conf_key *k, const struct conf *c, FILE *f)
-{
-	const unsigned *n = conf_at(c, k->has);
 	const struct in6_addr *list = conf_at(c, k->off);
-	char buf[INET6_ADDRSTRLEN];
+	unsigned n = conf_count(k, c);
 
-	if (!*n)
-		fprintf(f, "# %s (none)\n", k->name);
-	for (unsigned i = 0; i < *n; i++)
-		fprintf(f, "%s %s\n", k->name, inet_ntop(AF_INET6, &list[i], buf, sizeof(buf)));
+	if (!conf_parse_addr(k, c, v, p))
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (!memcmp(&list[i], &list[n], sizeof(list[n])))
+			return conf_fail(p, "%s: %s is already listed", k->name, v[0]);
+	return true;
 }
 
 bool conf_pref64_finish(struct parser *p, const struct conf *c)

@@ -19,6 +19,15 @@ void *conf_slot(const struct conf_key *k, const struct conf *c)
 	return n < k->cap ? conf_at(c, k->off + n * k->size) : NULL;
 }
 
+void *conf_take_slot(const struct conf_key *k, struct conf *c, struct parser *p)
+{
+	void *dst = conf_slot(k, c);
+
+	if (!dst)
+		conf_fail(p, "%s: too many %s lines (at most %u)", k->name, k->name, k->cap);
+	return dst;
+}
+
 void conf_mark_set(const struct conf_key *k, struct conf *c)
 {
 	if (k->cap)
@@ -62,12 +71,16 @@ bool conf_parse_u32(const char *s, uint32_t max, uint32_t *out)
 bool conf_parse_ifname(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
 {
 	size_t n = strlen(v[0]);
+	char *dst = conf_take_slot(k, c, p);
 
+	if (!dst)
+		return false;
 	/* Linux dev_valid_name(): no '/', ':' or space, not "." or ".."; we allow a safe subset. */
 	if (n >= k->size || strspn(v[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != n ||
 	    !strcmp(v[0], ".") || !strcmp(v[0], ".."))
 		return conf_bad(p, k, "invalid interface name");
-	memcpy(conf_at(c, k->off), v[0], n + 1);
+	memcpy(dst, v[0], n + 1);
+	conf_mark_set(k, c);
 	return true;
 }
 
@@ -84,7 +97,12 @@ bool conf_parse_path(const struct conf_key *k, struct conf *c, char **v, struct 
 
 void conf_print_string(const struct conf_key *k, const struct conf *c, FILE *f)
 {
-	fprintf(f, "%s %s\n", k->name, (const char *)conf_at(c, k->off));
+	unsigned n = conf_count(k, c);
+
+	if (!n)
+		conf_print_unset(k, f);
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%s %s\n", k->name, (const char *)conf_at(c, k->off + i * k->size));
 }
 
 bool conf_parse_uint(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
@@ -131,7 +149,11 @@ void conf_print_bool(const struct conf_key *k, const struct conf *c, FILE *f)
 
 bool conf_parse_addr(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
 {
-	if (inet_pton(k->af, v[0], conf_at(c, k->off)) != 1)
+	void *dst = conf_take_slot(k, c, p);
+
+	if (!dst)
+		return false;
+	if (inet_pton(k->af, v[0], dst) != 1)
 		return conf_bad(p, k, "not an IPv%c address", k->af == AF_INET ? '4' : '6');
 	conf_mark_set(k, c);
 	return true;
@@ -140,21 +162,22 @@ bool conf_parse_addr(const struct conf_key *k, struct conf *c, char **v, struct 
 void conf_print_addr(const struct conf_key *k, const struct conf *c, FILE *f)
 {
 	char buf[INET6_ADDRSTRLEN];
+	unsigned n = conf_count(k, c);
 
-	if (!conf_count(k, c))
+	if (!n)
 		conf_print_unset(k, f);
-	else
-		fprintf(f, "%s %s\n", k->name, inet_ntop(k->af, conf_at(c, k->off), buf, sizeof(buf)));
+	for (unsigned i = 0; i < n; i++)
+		fprintf(f, "%s %s\n", k->name, inet_ntop(k->af, conf_at(c, k->off + i * k->size), buf, sizeof(buf)));
 }
 
 bool conf_parse_prefix(const struct conf_key *k, struct conf *c, char **v, struct parser *p)
 {
-	void *dst = conf_slot(k, c);
+	void *dst = conf_take_slot(k, c, p);
 	const char *why = "invalid prefix";
 	bool ok;
 
 	if (!dst)
-		return conf_fail(p, "%s: too many %s lines (at most %u)", k->name, k->name, k->cap);
+		return false;
 	ok = k->af == AF_INET ? prefix4_parse(v[0], dst, &why) : prefix6_parse(v[0], dst, &why);
 	if (!ok)
 		return conf_bad(p, k, "%s", why);
