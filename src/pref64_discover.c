@@ -102,21 +102,6 @@ size_t pref64_disc_get(const struct pref64_disc *d, uint64_t now, struct pref64_
 	return got;
 }
 
-size_t pref64_disc_all(const struct pref64_disc *d, struct pref64_entry *out, size_t max)
-{
-	size_t n = 0;
-
-	for (unsigned i = 0; i < d->n_ra && n < max; i++)
-		out[n++] = d->ra[i].e;
-	for (unsigned i = 0; i < d->n_dns && n < max; i++)
-		out[n++] = d->dns[i].e;
-	if (d->c.has_static && n < max)
-		out[n++] = (struct pref64_entry){ .prefix = d->c.static_prefix, .source = PREF64_SRC_CONFIG,
-						  .ifindex = d->ifindex, .lifetime = UINT32_MAX,
-						  .learned = d->started, .expiry = PREF64_NEVER };
-	return n;
-}
-
 /* The current set, to tell whether an operation changed it. */
 struct snapshot {
 	size_t n;

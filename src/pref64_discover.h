@@ -83,8 +83,6 @@ int pref64_disc_timeout(const struct pref64_disc *d, uint64_t now);
  * oldest first (the first is the one to translate with: a new prefix does not displace a working one
  * until the old one is withdrawn or lapses). Returns how many. */
 size_t pref64_disc_get(const struct pref64_disc *d, uint64_t now, struct pref64_entry *out, size_t max);
-/* Every entry of every source, for status displays. */
-size_t pref64_disc_all(const struct pref64_disc *d, struct pref64_entry *out, size_t max);
 
 /* The RA options (what follows the 16-byte RA header, or an RTM_NEWNDUSEROPT payload) from router on
  * ifindex: every valid PREF64 option adds, refreshes or (lifetime 0) withdraws an RA entry; invalid ones
