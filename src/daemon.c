@@ -42,7 +42,6 @@
 #include "netlink.h"
 #include "nft.h"
 #include "tun_steer.h"
-#include "uring.h"
 
 #define WAKE_SIGNAL SIGRTMIN	/* glibc's SIGRTMIN already skips the signals it uses itself */
 #define WAKE_EVERY_MS 20
@@ -113,9 +112,9 @@ static void print_start(const struct conf *c, const struct tun *t, const struct 
 	if (c->xlat.has_pool6)
 		prefix6_fmt(&c->xlat.pool6, p, sizeof(p));
 	tun_offloads_fmt(t->offloads, off, sizeof(off));
-	fprintf(stderr, "xlat64: %s on %s: %u queue%s, mtu %u, offloads %s, %s, pool6 %s", conf_mode_name(c->mode),
+	fprintf(stderr, "xlat64: %s on %s: %u queue%s, mtu %u, offloads %s, io %s, pool6 %s", conf_mode_name(c->mode),
 		t->name, t->n, t->n == 1 ? "" : "s", (unsigned)c->tun_mtu, off,
-		sh->uring ? "io_uring batches" : "read/write", p);
+		worker_io_name(sh->io), p);
 	if (nat64)
 		print_nat64(c);
 	else if (c->mode != CONF_MODE_CLAT)	/* the CLAT logs its own mapping (clat.c) */
@@ -186,17 +185,18 @@ static void check_forwarding(void)
 	}
 }
 
-/* Whether this kernel lets us batch with io_uring; each worker makes its own ring later. */
-static bool uring_works(void)
+/* How the workers read: the best this kernel offers, or what XLAT64_IO asks for (xlat64(8), ENVIRONMENT:
+ * to compare, or to avoid a kernel's io_uring). False after saying why. */
+static bool io_choose(enum worker_io *io)
 {
-	struct uring r;
+	const char *want = getenv("XLAT64_IO");
 
-	if (!uring_init(&r, 2)) {
-		fprintf(stderr, "xlat64: io_uring unavailable (%s): one read and one write per datagram\n",
-			strerror(errno));
+	*io = WORKER_IO_MULTISHOT;
+	if (want && *want && !worker_io_parse(want, io)) {
+		fprintf(stderr, "xlat64: XLAT64_IO=%s: unknown; one of multishot, reads, blocking\n", want);
 		return false;
 	}
-	uring_free(&r);
+	*io = worker_io_probe(*io);
 	return true;
 }
 
@@ -468,7 +468,8 @@ static int run_tun(struct daemon *d, int sig_fd)
 	/* Mode clat sets the sysctls it needs itself, and restores them (clat_host.c). */
 	if (c->mode != CONF_MODE_CLAT)
 		check_forwarding();
-	d->sh.uring = uring_works();
+	if (!io_choose(&d->sh.io))
+		return 1;
 	if (!tun_open(&d->t, c->device, queue_count(c), true, err, sizeof(err))) {
 		fprintf(stderr, "xlat64: %s\n", err);
 		return 1;

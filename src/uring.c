@@ -118,3 +118,65 @@ void uring_cqe_seen(struct uring *r)
 {
 	__atomic_store_n(r->cq_head, *r->cq_head + 1, __ATOMIC_RELEASE);
 }
+
+bool uring_has_op(struct uring *r, unsigned op)
+{
+	union {
+		struct io_uring_probe p;
+		uint8_t bytes[sizeof(struct io_uring_probe) + 256 * sizeof(struct io_uring_probe_op)];
+	} u;
+
+	memset(&u, 0, sizeof(u));
+	if (syscall(__NR_io_uring_register, r->fd, IORING_REGISTER_PROBE, &u.p, 256) < 0)
+		return false;
+	return op <= u.p.last_op && op < u.p.ops_len && (u.p.ops[op].flags & IO_URING_OP_SUPPORTED);
+}
+
+bool uring_bufs_init(struct uring *r, struct uring_bufs *b, unsigned entries, uint16_t bgid)
+{
+	struct io_uring_buf_reg reg;
+
+	memset(b, 0, sizeof(*b));
+	b->size = entries * sizeof(struct io_uring_buf);
+	/* Page-aligned, as the kernel maps it. */
+	b->ring = mmap(NULL, b->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (b->ring == MAP_FAILED) {
+		b->ring = NULL;
+		return false;
+	}
+	memset(&reg, 0, sizeof(reg));
+	reg.ring_addr = (uintptr_t)b->ring;
+	reg.ring_entries = entries;
+	reg.bgid = bgid;
+	if (syscall(__NR_io_uring_register, r->fd, IORING_REGISTER_PBUF_RING, &reg, 1) < 0) {
+		int e = errno;
+
+		uring_bufs_free(b);
+		errno = e;
+		return false;
+	}
+	b->mask = entries - 1;
+	return true;
+}
+
+void uring_bufs_free(struct uring_bufs *b)
+{
+	if (b->ring)
+		munmap(b->ring, b->size);
+	memset(b, 0, sizeof(*b));
+}
+
+void uring_bufs_add(struct uring_bufs *b, void *addr, unsigned len, uint16_t bid)
+{
+	struct io_uring_buf *e = &b->ring->bufs[b->tail++ & b->mask];
+
+	e->addr = (uintptr_t)addr;
+	e->len = len;
+	e->bid = bid;
+}
+
+void uring_bufs_publish(struct uring_bufs *b)
+{
+	/* The entries must be visible before the kernel sees the new tail. */
+	__atomic_store_n(&b->ring->tail, b->tail, __ATOMIC_RELEASE);
+}

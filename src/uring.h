@@ -8,6 +8,12 @@
 #include <linux/io_uring.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+/* Linux 6.7; the headers of older distributions lack it. */
+#ifndef IORING_OP_READ_MULTISHOT
+#define IORING_OP_READ_MULTISHOT 49
+#endif
 
 struct uring {
 	int fd;
@@ -34,5 +40,24 @@ int uring_enter(struct uring *r, unsigned wait_nr);
 /* The oldest completion not yet seen, or NULL. */
 struct io_uring_cqe *uring_cqe(struct uring *r);
 void uring_cqe_seen(struct uring *r);
+/* Whether the kernel knows request opcode op (IORING_REGISTER_PROBE). */
+bool uring_has_op(struct uring *r, unsigned op);
+
+/* A ring of provided buffers (IORING_REGISTER_PBUF_RING, Linux 5.19): the kernel takes the next one when a
+ * request with IOSQE_BUFFER_SELECT has data for it, and names it in the completion (IORING_CQE_F_BUFFER). */
+struct uring_bufs {
+	struct io_uring_buf_ring *ring;	/* shared with the kernel */
+	size_t size;
+	unsigned mask;
+	uint16_t tail;			/* entries added, published by uring_bufs_publish() */
+};
+
+/* Register a ring of `entries` buffers (a power of two) as group bgid of r. False with errno (EINVAL:
+ * kernel too old). Freed with uring_bufs_free() after the ring is closed. */
+bool uring_bufs_init(struct uring *r, struct uring_bufs *b, unsigned entries, uint16_t bgid);
+void uring_bufs_free(struct uring_bufs *b);
+/* Hand the kernel buffer bid (len bytes at addr); it sees it once uring_bufs_publish() is called. */
+void uring_bufs_add(struct uring_bufs *b, void *addr, unsigned len, uint16_t bid);
+void uring_bufs_publish(struct uring_bufs *b);
 
 #endif

@@ -23,11 +23,25 @@
 
 struct worker;
 
+/* How a worker reads its queue, worst first (worker_ring.c). */
+enum worker_io {
+	WORKER_IO_BLOCKING,	/* a blocking read(), a write() per datagram out */
+	WORKER_IO_READS,	/* io_uring batches, a read request per datagram */
+	WORKER_IO_MULTISHOT,	/* io_uring batches, one multishot read into provided buffers (Linux 6.7) */
+};
+
+/* "blocking", "reads", "multishot" (the names XLAT64_IO takes), and back: false for any other. */
+const char *worker_io_name(enum worker_io io);
+bool worker_io_parse(const char *s, enum worker_io *io);
+/* The best of `want` and what this kernel offers (saying so when it is less than `want`); each worker makes
+ * its own ring later. */
+enum worker_io worker_io_probe(enum worker_io want);
+
 /* What every worker reads and the main thread writes. */
 struct worker_shared {
 	atomic_bool stop;	/* checked between batches, so a busy worker stops too */
 	int fail_fd;		/* eventfd: a worker lost its queue; wakes the main thread */
-	bool uring;		/* batch with io_uring (the main thread checked that it works) */
+	enum worker_io io;	/* how workers read (the main thread checked that it works) */
 	/* Mode nat64: every worker by id, all made before any starts, so that a worker can hand a packet to
 	 * the tables that hold its state (worker_nat64.c). */
 	struct worker *const *peers;

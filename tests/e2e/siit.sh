@@ -239,6 +239,29 @@ reload() {
 
 stop_xlat() { xlat_stop $NS_X $TUN; }
 
+# The read paths a kernel may impose (XLAT64_IO, worker_ring.c): io_uring with a read request per datagram
+# (Linux before 6.7) and blocking read()/write() (no io_uring); the run above took the best this kernel
+# offers. Each carries pings, UDP both ways, a 2 MiB download byte for byte and UDP super-packets.
+io_path() {
+	local log=$W/xlat64-io-$1.log
+	XLAT64_IO=$1 xlat_run $NS_X "$W/xlat64.conf" "$log" routes_in ||
+		{ fail "no start with XLAT64_IO=$1: $(tail -n 1 "$log")"; return 1; }
+	head -n 1 "$log"
+	grep -q ", io $1," "$log" || fail "the start line does not say io $1"
+	ping_6to4 && ping_4to6 && udp_6to4 && udp_4to6 && gso_pass $NS_S $S4 $NS_C $T6 9003 1200 &&
+		{ nsc curl -g -sS --max-time 15 -o "$W/big.got" "http://[$T6]:8080/big.bin" || fail "curl of 2 MiB failed"; } &&
+		{ cmp "$W/big.got" "$W/www/big.bin" || fail "2 MiB download: content differs"; }
+	xlat_stop $NS_X $TUN
+	no_sanitizer_reports "$log"
+	[ -z "$why" ]
+}
+io_unknown() {
+	local out
+	out=$(XLAT64_IO=fast nsx "$XLAT64" run -f "$W/xlat64.conf" 2>&1) && fail "XLAT64_IO=fast was accepted"
+	echo "$out"
+	grep -q "XLAT64_IO=fast: unknown" <<<"$out" || fail "unexpected answer '$out'"
+}
+
 # The counters printed on exit: some drop counter must have moved after the bad input.
 drop_counters() {
 	grep -iE '(^|[[:space:]])drop_[a-z0-9_]*[[:space:]:=]+[0-9]' "$XLOG" ||
@@ -272,5 +295,8 @@ check e2e/siit/reload reload
 check e2e/siit/shutdown stop_xlat
 check e2e/siit/drop-counters drop_counters
 check e2e/siit/sanitizers sanitizers
+check e2e/siit/io-reads io_path reads
+check e2e/siit/io-blocking io_path blocking
+check e2e/siit/io-unknown io_unknown
 
 e2e_finish "$XLOG"
