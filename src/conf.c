@@ -188,6 +188,7 @@ static const struct conf_key conf_keys[] = {
 	{ "device", conf_parse_ifname, conf_print_string, "1 to 15 of A-Z a-z 0-9 _ . -", 1, FIELD(device) },
 	{ "queues", conf_parse_uint, conf_print_uint, "a number", 1, FIELD(queues), .max = 64 },
 	{ "mtu", conf_parse_uint, conf_print_uint, "a number", 1, FIELD(tun_mtu), .min = 1280, .max = 65535 },
+	{ "coalesce-usecs", conf_parse_uint, conf_print_uint, "a number", 1, FIELD(coalesce_usecs), .max = 1000 },
 	{ "socket", conf_parse_path, conf_print_string, "an absolute path under 108 characters", 1, FIELD(socket) },
 	{ "pool6", parse_pool6, conf_print_prefix, "an RFC 6052 prefix such as 64:ff9b::/96", 1, FIELD(xlat.pool6),
 	  FLAG(xlat.has_pool6), .af = AF_INET6 },
@@ -389,6 +390,7 @@ void conf_defaults(struct conf *c)
 	c->mode = CONF_MODE_SIIT;
 	strcpy(c->device, "xlat64");
 	c->tun_mtu = 1500;
+	c->coalesce_usecs = 50;
 	strcpy(c->socket, CONF_DEFAULT_SOCKET);
 	xlat_conf_defaults(&c->xlat);
 	nat64_conf_defaults(&c->nat64);

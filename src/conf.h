@@ -68,6 +68,7 @@ struct conf {
 	char device[IFNAMSIZ];		/* TUN name, default "xlat64" */
 	unsigned queues;		/* TUN queues = worker threads; 0 = one per online CPU */
 	uint32_t tun_mtu;		/* default 1500 */
+	unsigned coalesce_usecs;	/* how long a busy worker lets datagrams gather (worker_ring.c); 50 */
 	char socket[108];		/* control socket path */
 	struct xlat_conf xlat;		/* pool6, EAMT, RFC 6791 pools, own4/own6, MTU settings, ... */
 	/* Extra prefixes routed into the TUN besides pool6 (which always is): the IPv4 prefixes that stand

@@ -132,6 +132,7 @@ static bool swap(struct daemon *d, struct conf *next, char *bib_err, size_t errl
 
 		pthread_mutex_lock(&w->lock);
 		w->nat.xlat.conf = &next->xlat;
+		w->coalesce_ns = next->coalesce_usecs * 1000L;
 		if (w->nat.db && bib_err) {
 			nat64_set_conf(w->nat.db, &next->nat64);
 			/* Every instance holds every static entry, so all refuse or accept alike: report once. */

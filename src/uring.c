@@ -93,6 +93,13 @@ struct io_uring_sqe *uring_sqe(struct uring *r)
 
 int uring_enter(struct uring *r, unsigned wait_nr)
 {
+	return uring_enter_timeout(r, wait_nr, 0);
+}
+
+int uring_enter_timeout(struct uring *r, unsigned wait_nr, long ns)
+{
+	struct __kernel_timespec ts = { 0, ns };
+	struct io_uring_getevents_arg arg = { .ts = (uintptr_t)&ts };
 	unsigned n;
 
 	/* The SQEs' contents must be visible before the kernel sees the new tail. It takes them from its
@@ -100,7 +107,10 @@ int uring_enter(struct uring *r, unsigned wait_nr)
 	__atomic_store_n(r->sq_tail, r->sqe_tail, __ATOMIC_RELEASE);
 	n = r->sqe_tail - __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE);
 
-	if (syscall(__NR_io_uring_enter, r->fd, n, wait_nr, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+	/* A timeout goes in an extended argument (IORING_ENTER_EXT_ARG, Linux 5.11); reaching it is no error. */
+	if (syscall(__NR_io_uring_enter, r->fd, n, wait_nr,
+		    IORING_ENTER_GETEVENTS | (ns ? IORING_ENTER_EXT_ARG : 0), ns ? &arg : NULL,
+		    ns ? sizeof(arg) : 0) < 0 && !(ns && errno == ETIME))
 		return -1;
 	return 0;
 }

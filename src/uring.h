@@ -37,6 +37,8 @@ struct io_uring_sqe *uring_sqe(struct uring *r);
 /* Submit the SQEs handed out so far and wait until at least wait_nr completions are there. Returns 0, or
  * -1 with errno (EINTR: a signal arrived while waiting). */
 int uring_enter(struct uring *r, unsigned wait_nr);
+/* The same, but the wait ends after ns nanoseconds (under a second) too. */
+int uring_enter_timeout(struct uring *r, unsigned wait_nr, long ns);
 /* The oldest completion not yet seen, or NULL. */
 struct io_uring_cqe *uring_cqe(struct uring *r);
 void uring_cqe_seen(struct uring *r);

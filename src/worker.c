@@ -216,6 +216,7 @@ struct worker *worker_new(const struct conf *c, struct worker_shared *sh, unsign
 	w->fd = fd;
 	w->sh = sh;
 	w->nat.xlat.conf = &c->xlat;
+	w->coalesce_ns = c->coalesce_usecs * 1000L;
 	w->nat.xlat.stats = &w->stats;
 	w->nat.xlat.rng = rng_seed(id);
 	w->nat.db = db;

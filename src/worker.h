@@ -88,6 +88,7 @@ struct worker {
 	struct worker_buf seg;
 	int gro_head;			/* -1: none */
 	bool write_logged;
+	long coalesce_ns;		/* the configuration's coalesce-usecs (worker_ring.c), set under lock */
 	unsigned nbuf;			/* buffers allocated: 1 without io_uring */
 	struct worker_buf buf[WORKER_BUFS];
 };

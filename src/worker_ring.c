@@ -14,7 +14,6 @@
  */
 #include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -371,8 +370,23 @@ static void queue_mshot(struct worker *w, struct ring *r)
 	r->inflight++;
 }
 
+/*
+ * Whether to let datagrams gather for coalesce-usecs before taking them, like a NIC's interrupt
+ * coalescing: only with the multishot read, and only while the queue is busy (the last batch brought more
+ * than one datagram), so that a lone datagram is never delayed. The kernel queues the read's work for this
+ * thread and wakes it only when as many completions are due as it waits for (the poll wake-up is lazy),
+ * and the read is one piece of work however many datagrams wait: waiting for one completion more than the
+ * writes and the read can bring means sleeping until the timeout, then reading everything that came.
+ * Fewer wake-ups and larger UDP GSO writes, at the price of up to coalesce-usecs of latency under load.
+ */
+static bool coalesce(const struct worker *w, const struct ring *r)
+{
+	return r->mshot_armed && w->coalesce_ns && r->got > 1;
+}
+
 static void run(struct worker *w, struct ring *r)
 {
+
 	while (!worker_stopping(w)) {
 		/* WORKER_IO_READS: non-blocking reads for as many datagrams as the last batch brought, twice
 		 * that while the queue was never found empty: the batch follows the queue's depth. */
@@ -396,7 +410,8 @@ static void run(struct worker *w, struct ring *r)
 		 * found no buffer, all of them are in writes that complete during the call. */
 		wait = r->queued + (r->armed >= 0 || r->mshot_armed);
 		r->queued = 0;
-		if (uring_enter(&r->u, wait ? wait : 1) < 0 && errno != EINTR) {
+		if ((coalesce(w, r) ? uring_enter_timeout(&r->u, wait + 1, w->coalesce_ns) :
+		     uring_enter(&r->u, wait ? wait : 1)) < 0 && errno != EINTR) {
 			worker_fail(w, "io_uring_enter", errno);
 			break;
 		}

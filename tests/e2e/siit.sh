@@ -237,6 +237,24 @@ reload() {
 	nsc ping -6 -c 2 -i 0.2 -W 2 $T6 || fail "no echo reply after reloading the first pool6 again"
 }
 
+# The 2 MiB file from the server, byte for byte.
+download() {
+	nsc curl -g -sS --max-time 15 -o "$W/big.got" "http://[$T6]:8080/big.bin" || { fail "curl of 2 MiB failed"; return 1; }
+	cmp "$W/big.got" "$W/www/big.bin" || fail "2 MiB download: content differs"
+}
+
+# coalesce-usecs (worker_ring.c) is applied by a reload: off, then a UDP GSO burst and a 2 MiB download
+# byte for byte, then back to the default.
+coalesce_reload() {
+	write_conf "" "coalesce-usecs 0"
+	nsx "$XLAT64" reload --socket $W/xlat64.sock || fail "reload with coalesce-usecs 0 refused"
+	nsx "$XLAT64" config --socket $W/xlat64.sock | grep -qx "coalesce-usecs 0" || fail "config does not show coalesce-usecs 0"
+	gso_pass $NS_S $S4 $NS_C $T6 9003 1200 && download
+	write_conf
+	nsx "$XLAT64" reload --socket $W/xlat64.sock || fail "reload back refused"
+	nsx "$XLAT64" config --socket $W/xlat64.sock | grep -qx "coalesce-usecs 50" || fail "config does not show coalesce-usecs 50"
+	[ -z "$why" ]
+}
 stop_xlat() { xlat_stop $NS_X $TUN; }
 
 # The read paths a kernel may impose (XLAT64_IO, worker_ring.c): io_uring with a read request per datagram
@@ -248,9 +266,7 @@ io_path() {
 		{ fail "no start with XLAT64_IO=$1: $(tail -n 1 "$log")"; return 1; }
 	head -n 1 "$log"
 	grep -q ", io $1," "$log" || fail "the start line does not say io $1"
-	ping_6to4 && ping_4to6 && udp_6to4 && udp_4to6 && gso_pass $NS_S $S4 $NS_C $T6 9003 1200 &&
-		{ nsc curl -g -sS --max-time 15 -o "$W/big.got" "http://[$T6]:8080/big.bin" || fail "curl of 2 MiB failed"; } &&
-		{ cmp "$W/big.got" "$W/www/big.bin" || fail "2 MiB download: content differs"; }
+	ping_6to4 && ping_4to6 && udp_6to4 && udp_4to6 && gso_pass $NS_S $S4 $NS_C $T6 9003 1200 && download
 	xlat_stop $NS_X $TUN
 	no_sanitizer_reports "$log"
 	[ -z "$why" ]
@@ -292,6 +308,7 @@ check e2e/siit/frag-4to6 frag_4to6
 check e2e/siit/frag-6to4 frag_6to4
 check e2e/siit/bad-input bad_input
 check e2e/siit/reload reload
+check e2e/siit/coalesce-reload coalesce_reload
 check e2e/siit/shutdown stop_xlat
 check e2e/siit/drop-counters drop_counters
 check e2e/siit/sanitizers sanitizers

@@ -47,6 +47,7 @@ static const char full[] =
 	"device\tsiit0\n"
 	"queues 4\n"
 	"mtu 9000\n"
+	"coalesce-usecs 0\n"
 	"socket /run/x.sock\n"
 	"pool6 2001:db8:64::/96   # network-specific\n"
 	"allow-nonglobal-ipv4 yes\n"
@@ -74,6 +75,7 @@ TEST(full_file)
 	CHECK_STR(conf.device, "siit0");
 	CHECK_EQ(conf.queues, 4u);
 	CHECK_EQ(conf.tun_mtu, 9000u);
+	CHECK_EQ(conf.coalesce_usecs, 0u);
 	CHECK_STR(conf.socket, "/run/x.sock");
 	CHECK(x->has_pool6 && is_addr6(&x->pool6.addr, "2001:db8:64::") && x->pool6.len == 96);
 	CHECK(x->allow_nonglobal);
@@ -106,6 +108,7 @@ TEST(defaults)
 	CHECK_STR(conf.device, "xlat64");
 	CHECK_EQ(conf.queues, 0u);
 	CHECK_EQ(conf.tun_mtu, 1500u);
+	CHECK_EQ(conf.coalesce_usecs, 50u);
 	CHECK_STR(conf.socket, CONF_DEFAULT_SOCKET);
 	CHECK(!conf.xlat.allow_nonglobal && !conf.xlat.override_tos && !conf.xlat.has_own4);
 	CHECK_EQ(conf.xlat.lowest_ipv6_mtu, 1280u);
@@ -129,7 +132,7 @@ struct bad_case {
 /* One case per error class, with the exact message the admin sees. */
 static const struct bad_case bad_cases[] = {
 	{ "pool6 64:ff9b::/96\n\n\nprefix 64:ff9b::/96\n",
-	  "xlat64.conf:4: unknown key \"prefix\" (expected one of: mode, device, queues, mtu, socket, pool6, "
+	  "xlat64.conf:4: unknown key \"prefix\" (expected one of: mode, device, queues, mtu, coalesce-usecs, socket, pool6, "
 	  "allow-nonglobal-ipv4, eamt, rfc6791-v4, rfc6791-v6, address4, address6, route4, route6, "
 	  "lowest-ipv6-mtu, mtu-plateaus, amend-udp-checksum-zero, zeroize-traffic-class, tos, pool4, masquerade, "
 	  "bib, udp-timeout, tcp-est-timeout, tcp-trans-timeout, icmp-timeout, max-sessions, "
@@ -162,6 +165,7 @@ static const struct bad_case bad_cases[] = {
 	  "xlat64.conf:1: socket: invalid path (expected an absolute path under 108 characters)" },
 	{ "queues 65\n", "xlat64.conf:1: queues: invalid number (expected a number from 0 to 64)" },
 	{ "queues -1\n", "xlat64.conf:1: queues: invalid number (expected a number from 0 to 64)" },
+	{ "coalesce-usecs 1001\n", "xlat64.conf:1: coalesce-usecs: invalid number (expected a number from 0 to 1000)" },
 	{ "mtu 99999999999999999999\n",
 	  "xlat64.conf:1: mtu: invalid number (expected a number from 1280 to 65535)" },
 	{ "lowest-ipv6-mtu 1279\n",
@@ -387,7 +391,7 @@ TEST(round_trip_defaults)
 		return;
 	out = print(&conf);
 	/* Every key appears, unset ones as comments. */
-	CHECK(strstr(out, "mode siit\ndevice xlat64\nqueues 0\nmtu 1500\nsocket /run/xlat64.sock\n# pool6 (not set)\n"
+	CHECK(strstr(out, "mode siit\ndevice xlat64\nqueues 0\nmtu 1500\ncoalesce-usecs 50\nsocket /run/xlat64.sock\n# pool6 (not set)\n"
 			  "allow-nonglobal-ipv4 no\neamt 192.0.2.1/32 2001:db8::1/128\n# rfc6791-v4 (not set)\n"
 			  "# rfc6791-v6 (not set)\n# address4 (not set)\n# address6 (not set)\n# route4 (none)\n"
 			  "# route6 (none)\nlowest-ipv6-mtu 1280\n"
