@@ -29,20 +29,31 @@ uint16_t csum_final(uint32_t sum)
 	return (uint16_t)~csum_fold(sum);
 }
 
+/* Source and destination are summed as they lie, in network byte order: the sum is over 16-bit words. */
+static uint32_t pseudo(const void *src, const void *dst, size_t alen, uint8_t proto, uint32_t len)
+{
+	uint32_t s = csum_add(0, src, alen);
+
+	s = csum_add(s, dst, alen);
+	return s + proto + (len >> 16) + (len & 0xffff);
+}
+
 uint32_t csum_pseudo4(struct in_addr src, struct in_addr dst, uint8_t proto, uint32_t len)
 {
-	uint32_t s = csum_add(0, &src, 4);
-
-	s = csum_add(s, &dst, 4);
-	return s + proto + (len >> 16) + (len & 0xffff);
+	return pseudo(&src, &dst, 4, proto, len);
 }
 
 uint32_t csum_pseudo6(const struct in6_addr *src, const struct in6_addr *dst, uint8_t proto, uint32_t len)
 {
-	uint32_t s = csum_add(0, src, 16);
+	return pseudo(src, dst, 16, proto, len);
+}
 
-	s = csum_add(s, dst, 16);
-	return s + proto + (len >> 16) + (len & 0xffff);
+uint32_t csum_pseudo_ip(const uint8_t *ip, uint8_t proto, uint32_t len)
+{
+	/* RFC 791: addresses at bytes 12 and 16; RFC 8200 §3: at bytes 8 and 24. */
+	if (ip[0] >> 4 == 4)
+		return pseudo(ip + 12, ip + 16, 4, proto, len);
+	return pseudo(ip + 8, ip + 24, 16, proto, len);
 }
 
 uint16_t csum_adjust(uint16_t check, uint32_t old, uint32_t new)

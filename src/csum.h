@@ -16,6 +16,9 @@ uint16_t csum_final(uint32_t sum);
 /* Pseudo-header partial sums (RFC 768/793, RFC 8200 §8.1); len is the L4 length. */
 uint32_t csum_pseudo4(struct in_addr src, struct in_addr dst, uint8_t proto, uint32_t len);
 uint32_t csum_pseudo6(const struct in6_addr *src, const struct in6_addr *dst, uint8_t proto, uint32_t len);
+/* The same, with the addresses read from the IP header at ip: IPv4 when its version nibble is 4, else IPv6
+ * (the caller has checked the version and that the fixed header is there). */
+uint32_t csum_pseudo_ip(const uint8_t *ip, uint8_t proto, uint32_t len);
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'). The checksum (host order, as stored after ntohs) is adjusted
  * for removing the sum `old` and adding the sum `new` (both unfolded accumulators).  A wrong checksum stays

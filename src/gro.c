@@ -23,21 +23,6 @@ static uint32_t udp_l3(const uint8_t *p, uint32_t len)
 	return xlat_rd16(p + l3 + 4) == len - l3 ? l3 : 0;
 }
 
-static uint32_t pseudo(const uint8_t *p, uint32_t l3, uint32_t l4len)
-{
-	struct in6_addr s6, d6;
-	struct in_addr s4, d4;
-
-	if (l3 == 20) {
-		memcpy(&s4, p + 12, 4);
-		memcpy(&d4, p + 16, 4);
-		return csum_pseudo4(s4, d4, IPPROTO_UDP, l4len);
-	}
-	memcpy(&s6, p + 8, 16);
-	memcpy(&d6, p + 24, 16);
-	return csum_pseudo6(&s6, &d6, IPPROTO_UDP, l4len);
-}
-
 /* Offloaded (the kernel computes it, on this very datagram) or computed and right. A zero IPv4 UDP checksum
  * means "none" and stays so: not coalesced. */
 static bool csum_ok(const uint8_t *p, uint32_t len, uint32_t l3, const struct virtio_net_hdr *h)
@@ -46,7 +31,8 @@ static bool csum_ok(const uint8_t *p, uint32_t len, uint32_t l3, const struct vi
 		return false;
 	if (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
 		return h->csum_start == l3 && h->csum_offset == 6;
-	return xlat_rd16(p + l3 + 6) != 0 && csum_fold(csum_add(pseudo(p, l3, len - l3), p + l3, len - l3)) == 0xffff;
+	return xlat_rd16(p + l3 + 6) != 0 &&
+	       csum_fold(csum_add(csum_pseudo_ip(p, IPPROTO_UDP, len - l3), p + l3, len - l3)) == 0xffff;
 }
 
 /* Everything but the lengths and checksums (and the IPv4 ID, which the kernel numbers per segment). */
@@ -99,7 +85,7 @@ void gro_finish(struct gro *g, struct virtio_net_hdr *h)
 	/* What tcp/udp "send_check" leave for checksum offload: the folded pseudo-header sum, over the whole
 	 * length; __udp_gso_segment() trades it for each segment's length, as it does the UDP length. */
 	xlat_wr16(udp + 4, g->total - g->l3);
-	xlat_wr16(udp + 6, csum_fold(pseudo(p, g->l3, g->total - g->l3)));
+	xlat_wr16(udp + 6, csum_fold(csum_pseudo_ip(p, IPPROTO_UDP, g->total - g->l3)));
 	*h = (struct virtio_net_hdr){ .flags = VIRTIO_NET_HDR_F_NEEDS_CSUM, .gso_type = VIRTIO_NET_HDR_GSO_UDP_L4,
 				      .hdr_len = (uint16_t)(g->l3 + 8), .gso_size = g->seg,
 				      .csum_start = (uint16_t)g->l3, .csum_offset = 6 };

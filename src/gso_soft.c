@@ -4,64 +4,55 @@
 
 #include "csum.h"
 #include "gso_soft.h"
-#include "xlat_internal.h"
+#include "xlat46.h"
+#include "xlat64.h"
 
-#define NH_HOP 0
-#define NH_ROUTING 43
-#define NH_FRAGMENT 44
-#define NH_DST 60
-#define IP4_FRAG 0x3fff		/* MF and the fragment offset */
 #define TCP_FIN 0x01
 #define TCP_PSH 0x08
 #define TCP_CWR 0x80
 
 
-/* IPv4: the header (options included) of a whole datagram with a right header checksum. */
+/* IPv4: the header (options included, as the translator reads it) of a whole datagram with a right header
+ * checksum. */
 static enum stat_id ip4(struct gso_soft *s)
 {
-	const uint8_t *p = s->pkt;
-	uint32_t ihl = (p[0] & 15) * 4u, tot;
+	struct xlat46_v4 h;
+	enum stat_id why = xlat46_parse(s->pkt, s->len, &h);
 
-	if (s->len < 20)
-		return STAT_DROP_TRUNCATED;
-	tot = xlat_rd16(p + 2);
-	if (ihl > s->len)
-		return STAT_DROP_TRUNCATED;
-	if (ihl < 20 || tot < ihl || csum_ipv4_header(p, ihl) != xlat_rd16(p + 10))
+	if (why)
+		return why;
+	if (csum_ipv4_header(s->pkt, h.hlen) != xlat_rd16(s->pkt + 10))
 		return STAT_DROP_HDR4;
-	if (tot > s->len)
+	if (h.tot > s->len)
 		return STAT_DROP_TRUNCATED;
 	/* A fragment carries part of one L4 datagram: nothing to segment (and the kernel never makes one). */
-	if (xlat_rd16(p + 6) & IP4_FRAG)
+	if (xlat46_is_fragment(&h))
 		return STAT_DROP_VNET_HDR;
-	s->len = tot;		/* bytes after it (link padding) are not the datagram's */
-	s->l4 = ihl;
-	s->proto = p[9];
-	s->id = xlat_rd16(p + 4);
+	s->len = h.tot;		/* bytes after it (link padding) are not the datagram's */
+	s->l4 = h.hlen;
+	s->proto = h.proto;
+	s->id = xlat_rd16(s->pkt + 4);
 	return 0;
 }
 
 /* IPv6: the extension headers RFC 7915 §5.1 translates (they are repeated in every segment, as
- * ipv6_gso_segment does), then TCP or UDP. */
+ * ipv6_gso_segment does), walked as the translator walks them, then TCP or UDP. */
 static enum stat_id ip6(struct gso_soft *s)
 {
-	const uint8_t *p = s->pkt;
-	uint32_t off = 40;
-	uint8_t nh;
+	struct xlat64_v6 h;
+	enum stat_id why;
 
 	if (s->len < 40)
 		return STAT_DROP_TRUNCATED;
-	if (40u + xlat_rd16(p + 4) != s->len)	/* a jumbogram has no IPv4 counterpart */
-		return 40u + xlat_rd16(p + 4) > s->len ? STAT_DROP_TRUNCATED : STAT_DROP_HDR6;
-	for (nh = p[6]; nh == NH_HOP || nh == NH_ROUTING || nh == NH_DST; nh = p[off], off += (p[off + 1] + 1u) * 8)
-		if (off > s->len || s->len - off < 8)
-			return STAT_DROP_TRUNCATED;
-	if (off > s->len)
-		return STAT_DROP_TRUNCATED;
-	if (nh == NH_FRAGMENT)
+	if (40u + xlat_rd16(s->pkt + 4) != s->len)	/* a jumbogram has no IPv4 counterpart */
+		return 40u + xlat_rd16(s->pkt + 4) > s->len ? STAT_DROP_TRUNCATED : STAT_DROP_HDR6;
+	why = xlat64_parse(s->pkt, s->len, &h);
+	if (why)
+		return why;
+	if (h.frag)
 		return STAT_DROP_VNET_HDR;
-	s->l4 = off;
-	s->proto = nh;
+	s->l4 = h.hlen;
+	s->proto = h.proto;
 	s->v6 = true;
 	return 0;
 }
@@ -129,24 +120,10 @@ enum stat_id gso_soft_init(struct gso_soft *s, const struct virtio_net_hdr *h, c
 static void l4_csum(const struct gso_soft *s, uint8_t *seg, uint32_t len)
 {
 	uint8_t *l4 = seg + s->l4, *field = l4 + (s->proto == IPPROTO_TCP ? 16 : 6);
-	uint32_t sum;
 	uint16_t c;
 
 	xlat_wr16(field, 0);
-	if (s->v6) {
-		struct in6_addr a, b;
-
-		memcpy(&a, seg + 8, 16);
-		memcpy(&b, seg + 24, 16);
-		sum = csum_pseudo6(&a, &b, s->proto, len - s->l4);
-	} else {
-		struct in_addr a, b;
-
-		memcpy(&a, seg + 12, 4);
-		memcpy(&b, seg + 16, 4);
-		sum = csum_pseudo4(a, b, s->proto, len - s->l4);
-	}
-	c = csum_final(csum_add(sum, l4, len - s->l4));
+	c = csum_final(csum_add(csum_pseudo_ip(seg, s->proto, len - s->l4), l4, len - s->l4));
 	/* RFC 768: a computed zero goes out as all ones, zero meaning "no checksum" (TCP does the same). */
 	xlat_wr16(field, c ? c : 0xffff);
 }

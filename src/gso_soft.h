@@ -42,7 +42,9 @@ struct gso_soft {
  * Check the super-packet pkt/len against its virtio-net header h and get ready to cut it. Returns 0, or the
  * drop counter: DROP_VNET_HDR when h does not describe the packet (no NEEDS_CSUM, gso_size 0, a gso_type or
  * checksum position that is not the packet's TCP/UDP header, a fragment), DROP_TRUNCATED / DROP_HDR4 /
- * DROP_HDR6 / DROP_L4 for a malformed packet. On failure *s is left with nothing to cut.
+ * DROP_HDR6 / DROP_L4 for a malformed packet, whose IP headers are read by the translator's own parsers
+ * (xlat46_parse(), xlat64_parse(): an extension header after a Fragment Header is DROP_EXT_AFTER_FRAG).
+ * On failure *s is left with nothing to cut.
  */
 enum stat_id gso_soft_init(struct gso_soft *s, const struct virtio_net_hdr *h, const uint8_t *pkt, uint32_t len);
 

@@ -122,7 +122,9 @@ enum xlat_verdict nat64_packet(struct nat64_ctx *ctx, uint8_t *pkt, uint32_t len
  * found by (endpoint-independent mapping), so that one host's flows spread over the workers; fragments,
  * the first included, by a hash of source, (IPv4: destination) and Identification, so that all pieces of a
  * datagram reach one worker's reassembly. An IPv6 transport header behind extension headers is not looked
- * for: such a packet goes by its source address alone. Malformed packets, which the pipeline drops, give 0.
+ * for: such a packet goes by its source address alone, good enough for steering, which needs to be right
+ * in the common case only (nat64_owner() is the exact rule). Malformed packets, which the pipeline drops,
+ * give 0.
  *
  * The kernel computes the same function: tun_steer.c loads it as an eBPF program that picks the TUN queue
  * (TUNSETSTEERINGEBPF). So it reads only fixed header fields and uses NAT64_STEER_* arithmetic, which the
@@ -144,6 +146,8 @@ unsigned nat64_steer(const uint8_t *pkt, uint32_t len, unsigned nworkers);
  * headers (a reassembled datagram's included), except that a static binding belongs to the worker of its
  * IPv6 transport address, whose flows through it (the IPv4 side included, which nat64_steer() sends to the
  * static port's worker) it then holds. A worker hands a packet whose owner is another to that one's tables.
+ * Unlike nat64_steer() it is exact: it walks the whole IPv6 header chain with the walker the RFC 6146 §3.4
+ * tuple code reads the binding with, so every packet that code accepts goes to the worker of its binding.
  */
 unsigned nat64_owner(const struct nat64 *db, const uint8_t *pkt, uint32_t len);
 

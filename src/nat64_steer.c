@@ -1,11 +1,17 @@
 /*
  * Which worker's tables a packet belongs to (nat64.h): nat64_steer(), the part the kernel repeats as an
  * eBPF program when it picks a TUN queue (tun_steer.c, built from the same rules in the same order), and
- * nat64_owner(), which adds what the program cannot do: IPv6 extension headers, and static bindings.
+ * nat64_owner(), which adds what the program cannot do: the whole chain of IPv6 extension headers, and
+ * static bindings. The two are held to different standards. The program only has to be right in the
+ * common case, since a packet that reaches another worker is handed to its owner's tables (NAT64_FOREIGN,
+ * worker_nat64.c). nat64_owner() decides whose tables that is, so it must be exact: for every packet the
+ * RFC 6146 §3.4 tuple code (nat64_tuple_in.c) accepts, the worker that holds the binding it looks up. That
+ * is why it walks headers with the tuple code's own walker, xlat64_parse(), not with one of its own.
  */
 #include <string.h>
 
 #include "nat64_internal.h"
+#include "xlat64.h"
 
 static uint32_t hash_word(uint32_t h, uint32_t w)
 {
@@ -103,14 +109,14 @@ static enum key4 key4(const uint8_t *p, uint32_t len, struct port4 *k)
 	return KEY4_NONE;
 }
 
-static unsigned steer4(const uint8_t *p, uint32_t len, unsigned n)
+/* The worker of an IPv4 packet that key4() gave key (and, for KEY4_PORT, k). */
+static unsigned steer4(const uint8_t *p, enum key4 key, const struct port4 *k, unsigned n)
 {
-	struct port4 k;
 	uint32_t h;
 
-	switch (key4(p, len, &k)) {
+	switch (key) {
 	case KEY4_PORT:
-		return k.port % n;
+		return k->port % n;
 	case KEY4_FRAGMENT:
 		h = hash_word(NAT64_STEER_BASIS, xlat_rd32(p + 12));
 		h = hash_word(h, xlat_rd32(p + 16));
@@ -139,53 +145,32 @@ static unsigned steer6(const uint8_t *p, uint32_t len, unsigned n)
 	return flow6(p, len, IP6_HDR_LEN, p[6], n);
 }
 
-/* Past the extension headers of the IPv6 packet at p (at most 8: more is no packet of ours): *off and *nh
- * become the transport header's offset and protocol. False when the chain runs off the end. */
-static bool skip_ext6(const uint8_t *p, uint32_t len, uint32_t *off, uint8_t *nh)
-{
-	for (int i = 0; i < 8 && (*nh == IPPROTO_HOPOPTS || *nh == IPPROTO_ROUTING || *nh == IPPROTO_DSTOPTS ||
-				  *nh == IPPROTO_FRAGMENT); i++) {
-		uint32_t hl;
-
-		if (len < *off + 2)
-			return false;
-		hl = *nh == IPPROTO_FRAGMENT ? FRAG_HDR_LEN : (p[*off + 1] + 1u) * 8;
-		if (len - *off < hl)
-			return false;
-		*nh = p[*off];
-		*off += hl;
-	}
-	return true;
-}
-
-/* The owner of an IPv6 packet: flow6() past any extension headers (a reassembled datagram keeps an atomic
- * Fragment Header), and for an ICMPv6 error past those of the quoted packet too (the 4->6 translation of
- * an IPv4 datagram without DF carries a Fragment Header), as tuple6() reads it, so that every packet of a
- * flow has the owner of its binding. */
+/* The owner of an IPv6 packet: flow6() past its whole chain of extension headers (a reassembled datagram
+ * keeps an atomic Fragment Header), and for an ICMPv6 error past those of the quoted packet too (the 4->6
+ * translation of an IPv4 datagram without DF carries a Fragment Header). Both chains are walked by
+ * xlat64_parse(), as tuple6() walks them, so the two cannot disagree on where a transport header is. A
+ * chain it refuses is one tuple6() drops too, which any worker may do: 0. */
 static unsigned owner6(const uint8_t *p, uint32_t len, unsigned n)
 {
-	uint32_t off = IP6_HDR_LEN, qoff = IP6_HDR_LEN;
-	uint8_t nh = p[6], qnh;
-	const uint8_t *q;
+	struct xlat64_v6 h, q;
 
-	if (!skip_ext6(p, len, &off, &nh))
+	if (xlat64_parse(p, len, &h))
 		return 0;
-	if (nh != IPPROTO_ICMPV6 || len < off + ICMP_HDR_LEN + IP6_HDR_LEN || p[off] >= 128)
-		return flow6(p, len, off, nh, n);
-	q = p + off + ICMP_HDR_LEN;
-	len -= off + ICMP_HDR_LEN;
-	qnh = q[6];
-	if (!skip_ext6(q, len, &qoff, &qnh))
+	if (h.proto != IPPROTO_ICMPV6 || len < h.hlen + ICMP_HDR_LEN + IP6_HDR_LEN || p[h.hlen] >= 128)
+		return flow6(p, len, h.hlen, h.proto, n);
+	if (xlat64_parse(p + h.hlen + ICMP_HDR_LEN, len - h.hlen - ICMP_HDR_LEN, &q))
 		return 0;
-	return flow_worker(q + 24, l6_port(qnh, q + qoff, len - qoff, 2), n);
+	return flow_worker(q.p + 24, l6_port(q.proto, q.p + q.hlen, q.len - q.hlen, 2), n);
 }
 
 unsigned nat64_steer(const uint8_t *pkt, uint32_t len, unsigned nworkers)
 {
+	struct port4 k;
+
 	if (nworkers <= 1 || len < 1)
 		return 0;
 	if (pkt[0] >> 4 == 4)
-		return steer4(pkt, len, nworkers);
+		return steer4(pkt, key4(pkt, len, &k), &k, nworkers);
 	if (pkt[0] >> 4 == 6 && len >= IP6_HDR_LEN)
 		return steer6(pkt, len, nworkers);
 	return 0;
@@ -207,14 +192,18 @@ unsigned nat64_owner(const struct nat64 *db, const uint8_t *pkt, uint32_t len)
 {
 	struct port4 k;
 	struct in_addr a4;
+	enum key4 key;
 
 	if (db->nworkers <= 1)
 		return 0;
-	if (len >= 1 && pkt[0] >> 4 == 4 && key4(pkt, len, &k) == KEY4_PORT) {
+	if (len >= 1 && pkt[0] >> 4 == 4) {
+		key = key4(pkt, len, &k);
+		if (key != KEY4_PORT)
+			return steer4(pkt, key, &k, db->nworkers);
 		memcpy(&a4, k.addr, 4);
 		return nat64_owner4(db, k.proto, a4, k.port);
 	}
 	if (len >= IP6_HDR_LEN && pkt[0] >> 4 == 6)
 		return owner6(pkt, len, db->nworkers);
-	return nat64_steer(pkt, len, db->nworkers);
+	return 0;
 }

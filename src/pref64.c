@@ -11,9 +11,6 @@
 #define ND_ROUTER_ADVERT_TYPE 134
 #define RA_HDR_LEN 16
 
-/* RFC 8781 §4: PLC 0..5 stand for these lengths; 6 and 7 are unassigned. */
-static const uint8_t plc_len[] = { 96, 64, 56, 48, 40, 32 };
-
 uint16_t pref64_scaled_lifetime(uint32_t seconds)
 {
 	if (!seconds)
@@ -23,12 +20,11 @@ uint16_t pref64_scaled_lifetime(uint32_t seconds)
 	return (uint16_t)((seconds + 7) / 8);
 }
 
+/* RFC 8781 §4: PLC 0..5 stand for the RFC 6052 lengths longest first, rfc6052_lens' order; 6 and 7 are
+ * unassigned. */
 int pref64_plc(unsigned len)
 {
-	for (unsigned i = 0; i < sizeof(plc_len); i++)
-		if (plc_len[i] == len)
-			return (int)i;
-	return -1;
+	return rfc6052_len_index(len);
 }
 
 static void put16(uint8_t *p, uint16_t v)
@@ -66,9 +62,9 @@ bool pref64_decode(const uint8_t *opt, size_t len, struct prefix6 *p, uint32_t *
 	if (len < PREF64_OPT_LEN || opt[0] != PREF64_OPT_TYPE || opt[1] != PREF64_OPT_LEN / 8)
 		return false;
 	slp = (uint16_t)(opt[2] << 8 | opt[3]);
-	if ((slp & 7) >= sizeof(plc_len))
+	if ((slp & 7) >= RFC6052_NLENS)
 		return false;
-	q.len = plc_len[slp & 7];
+	q.len = rfc6052_lens[slp & 7];
 	/* Every PLC length is whole bytes. The sender should have zeroed the bytes past it; the prefix is
 	 * what the PLC says, whatever trails it. */
 	memcpy(q.addr.s6_addr, opt + 4, q.len / 8);

@@ -124,12 +124,19 @@ bool prefix4_contains(const struct prefix4 *p, const struct in_addr *a)
 	return prefix_match((const uint8_t *)&p->addr, (const uint8_t *)a, p->len);
 }
 
+const uint8_t rfc6052_lens[RFC6052_NLENS] = { 96, 64, 56, 48, 40, 32 };
+
+int rfc6052_len_index(unsigned len)
+{
+	for (int i = 0; i < RFC6052_NLENS; i++)
+		if (rfc6052_lens[i] == len)
+			return i;
+	return -1;
+}
+
 bool rfc6052_prefix_valid(const struct prefix6 *p, const char **why)
 {
-	switch (p->len) {
-	case 32: case 40: case 48: case 56: case 64: case 96:
-		break;
-	default:
+	if (rfc6052_len_index(p->len) < 0) {
 		*why = "prefix length must be 32, 40, 48, 56, 64 or 96 (RFC 6052 section 2.2)";
 		return false;
 	}

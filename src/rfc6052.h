@@ -28,7 +28,14 @@ bool prefix6_contains(const struct prefix6 *p, const struct in6_addr *a);
 bool prefix6_equal(const struct prefix6 *a, const struct prefix6 *b);
 bool prefix4_contains(const struct prefix4 *p, const struct in_addr *a);
 
-/* RFC 6052 §2.2: the prefix length must be 32, 40, 48, 56, 64 or 96, the host bits zero and, for the
+/* RFC 6052 §2.2: the lengths an IPv4-embedding prefix may have, longest first: RFC 8781 §4 numbers its
+ * Prefix Length Codes in this order, and RFC 7050 discovery (rfc7050.h) tries the lengths in it. */
+#define RFC6052_NLENS 6
+extern const uint8_t rfc6052_lens[RFC6052_NLENS];
+/* Where len is in rfc6052_lens; -1 when it is none of them. */
+int rfc6052_len_index(unsigned len);
+
+/* RFC 6052 §2.2: the prefix length must be one of rfc6052_lens, the host bits zero and, for the
  * lengths that reach it, bits 64..71 (the u-octet) zero. */
 bool rfc6052_prefix_valid(const struct prefix6 *p, const char **why);
 

@@ -15,9 +15,6 @@
 #define WKA_PRIMARY 0xc00000aau		/* 192.0.0.170 */
 #define WKA_SECONDARY 0xc00000abu	/* 192.0.0.171 */
 
-/* RFC 7050 §3: longest first. */
-static const uint8_t lengths[] = { 96, 64, 56, 48, 40, 32 };
-
 /* The WKA a holds at length len, 0 if none; *p gets the prefix in front of it. */
 static uint32_t wka_at(const struct in6_addr *a, uint8_t len, struct prefix6 *p)
 {
@@ -55,8 +52,9 @@ static bool extract_one(const struct in6_addr *aaaa, size_t n, size_t i, struct 
 	bool found = false;
 	uint32_t wka;
 
-	for (size_t l = 0; l < sizeof(lengths); l++) {
-		if (!(wka = wka_at(&aaaa[i], lengths[l], &p)))
+	/* RFC 7050 §3: longest first. */
+	for (size_t l = 0; l < RFC6052_NLENS; l++) {
+		if (!(wka = wka_at(&aaaa[i], rfc6052_lens[l], &p)))
 			continue;
 		if (partner_seen(aaaa, n, &p, wka)) {
 			*out = p;

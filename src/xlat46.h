@@ -1,4 +1,5 @@
-/* Shared by the two halves of the IPv4 -> IPv6 translator (xlat46.c, xlat46_icmp.c) only. */
+/* Shared by the two halves of the IPv4 -> IPv6 translator (xlat46.c, xlat46_icmp.c), and its header reader
+ * by the code that must read an IPv4 header as the translator does (NAT64 tuples, software segmentation). */
 #ifndef XLAT64_XLAT46_H
 #define XLAT64_XLAT46_H
 

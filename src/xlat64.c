@@ -118,13 +118,10 @@ void xlat64_ip4_hdr(struct xlat_ctx *ctx, const struct xlat64_v6 *h, struct in_a
 	xlat_wr16(out + 10, csum_ipv4_header(out, IP4_HDR_LEN));
 }
 
-/* RFC 6146 §3.7: a port or ICMP identifier of the outgoing tuple replaces the packet's at p; old and new gain
- * what the checksum loses and gains. */
 /* RFC 7915 §5.2: echo keeps its identifier (unless stateful NAT64 maps it), sequence and data; the checksum
  * loses the ICMPv6 pseudo-header (ICMPv4 has none) and follows the type change. */
 static bool icmp_echo(const struct xlat64_v6 *h, uint8_t *icmp, uint32_t avail, const struct xlat64_ids *ids)
 {
-	struct in6_addr s6, d6;
 	uint32_t old, new;
 	uint8_t type;
 
@@ -136,9 +133,7 @@ static bool icmp_echo(const struct xlat64_v6 *h, uint8_t *icmp, uint32_t avail, 
 		type = 0;
 	else
 		return false;
-	memcpy(&s6, h->p + 8, 16);
-	memcpy(&d6, h->p + 24, 16);
-	old = csum_pseudo6(&s6, &d6, NH_ICMP6, IP6_HDR_LEN + h->plen - h->hlen) + icmp[0] * 256u;
+	old = csum_pseudo_ip(h->p, NH_ICMP6, IP6_HDR_LEN + h->plen - h->hlen) + icmp[0] * 256u;
 	new = type * 256u;
 	icmp[0] = type;
 	if (ids->stateful)

@@ -1,4 +1,6 @@
-/* Shared by the two halves of the IPv6 -> IPv4 translator (xlat64.c, xlat64_icmp.c) only. */
+/* Shared by the two halves of the IPv6 -> IPv4 translator (xlat64.c, xlat64_icmp.c), and its header reader
+ * by the code that must walk an IPv6 header chain as the translator does (NAT64 tuples and steering,
+ * software segmentation). */
 #ifndef XLAT64_XLAT64_H
 #define XLAT64_XLAT64_H
 

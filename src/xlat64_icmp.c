@@ -149,12 +149,9 @@ static struct layout plan(uint32_t translated, uint32_t ext)
  * it is checked first. */
 static bool csum_ok(const struct xlat64_v6 *h)
 {
-	struct in6_addr s6, d6;
 	uint32_t len = h->len - h->hlen;
 
-	memcpy(&s6, h->p + 8, 16);
-	memcpy(&d6, h->p + 24, 16);
-	return csum_final(csum_add(csum_pseudo6(&s6, &d6, NH_ICMP6, len), h->p + h->hlen, len)) == 0;
+	return csum_final(csum_add(csum_pseudo_ip(h->p, NH_ICMP6, len), h->p + h->hlen, len)) == 0;
 }
 
 enum xlat_verdict xlat64_icmp_error(struct xlat_ctx *ctx, const struct xlat64_v6 *h,

@@ -341,6 +341,8 @@ MUTATION(jumbo, tp_wr16(p + 4, 0))
 MUTATION(ext_past_end, p[41] = 255; *len = 64; tp_wr16(p + 4, 24))
 MUTATION(ext_cut, *len = 44; tp_wr16(p + 4, 4))
 MUTATION(frag6, p[6] = 44)
+/* A Fragment Header before the hop-by-hop options: malformed, as the translator counts it. */
+MUTATION(frag6_then_hop, p[6] = 44; p[40] = 0)
 MUTATION(hop_to_icmp, p[40] = 58)
 
 TEST(soft_malformed)
@@ -378,6 +380,7 @@ TEST(soft_malformed)
 		{ &u6, ext_past_end, STAT_DROP_TRUNCATED },
 		{ &u6, ext_cut, STAT_DROP_TRUNCATED },
 		{ &u6, frag6, STAT_DROP_VNET_HDR },
+		{ &u6, frag6_then_hop, STAT_DROP_EXT_AFTER_FRAG },
 		{ &u6, hop_to_icmp, STAT_DROP_VNET_HDR },
 		{ &u6, tiny, STAT_DROP_TRUNCATED },
 	};

@@ -75,6 +75,32 @@ TEST(rfc6052_prefix_rules)
 	CHECK(!prefix6_parse("1.2.3.4/24", &p, &why));
 }
 
+/* The one list of RFC 6052 §2.2 lengths: exactly 32, 40, 48, 56, 64 and 96, longest first, and
+ * rfc6052_prefix_valid() takes exactly those. */
+TEST(rfc6052_lengths)
+{
+	static const uint8_t want[] = { 96, 64, 56, 48, 40, 32 };
+	struct prefix6 p = { .addr = IN6ADDR_ANY_INIT };
+	const char *why;
+	unsigned n = 0;
+
+	CHECK_EQ(sizeof(want), (size_t)RFC6052_NLENS);
+	CHECK_MEM(rfc6052_lens, want, sizeof(want));
+	for (unsigned len = 0; len <= 300; len++) {
+		int i = rfc6052_len_index(len);
+
+		if (i >= 0) {
+			CHECK(i < RFC6052_NLENS && rfc6052_lens[i] == len);
+			n++;
+		}
+		if (len <= 128) {
+			p.len = (uint8_t)len;
+			CHECK_EQ(rfc6052_prefix_valid(&p, &why), i >= 0);
+		}
+	}
+	CHECK_EQ(n, (unsigned)RFC6052_NLENS);
+}
+
 TEST(prefix4_parse_and_contains)
 {
 	struct prefix4 p;

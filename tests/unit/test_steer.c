@@ -345,6 +345,26 @@ static void pool(struct nat64 *db, int *failed)
 	CHECK(nat64_static_add(db, NAT64_UDP, &h, 8080, a, 8080, &why));
 }
 
+/* The contexts of n workers on conf c (mode nat64, pool6 64:ff9b::/96), pool() in each one's tables, the
+ * stats and scratch area shared. */
+static void contexts(struct nat64_ctx *ctx, unsigned n, struct conf *c, struct stats *st, uint8_t *scratch,
+		     int *failed)
+{
+	static const uint8_t secret[16] = "steer test";
+	char err[256];
+
+	CHECK(conf_parse("test", "mode nat64\npool6 64:ff9b::/96\nallow-nonglobal-ipv4 yes\n", c, err,
+			 sizeof(err)));
+	for (unsigned i = 0; i < n; i++) {
+		ctx[i] = (struct nat64_ctx){ .xlat = { .conf = &c->xlat, .stats = st, .rng = 1, .scratch = scratch,
+						       .now = 1000 },
+					     .db = nat64_new(&c->nat64, i, n, secret) };
+		CHECK(ctx[i].db);
+		pool(ctx[i].db, failed);
+		CHECK(!*failed);
+	}
+}
+
 /* A static binding belongs to its IPv6 host's worker (2001:db8:1::2: 1 of 2), whatever its port. */
 TEST(steer_owner_static)
 {
@@ -396,17 +416,105 @@ TEST(steer_owner_past_extension_headers)
 		ports(l, sport, 53);
 		plain = nat64_steer(p, 48, 3);
 		CHECK_EQ(nat64_owner(db, p, 48), plain);
-		l = ip6(p, IPPROTO_FRAGMENT, "2001:db8:1::2", "64:ff9b::c633:6402", 16);
+		/* RFC 8200 §4.1's order: Destination Options, then the Fragment Header (an extension header
+		 * after it is one the tuple code refuses, as Jool does). */
+		l = ip6(p, IPPROTO_DSTOPTS, "2001:db8:1::2", "64:ff9b::c633:6402", 24);
 		memset(l, 0, 8);
-		l[0] = IPPROTO_DSTOPTS;
-		l[7] = (uint8_t)sport;
+		l[0] = IPPROTO_FRAGMENT;
 		memset(l + 8, 0, 8);
 		l[8] = IPPROTO_UDP;
+		l[15] = (uint8_t)sport;
 		ports(l + 16, sport, 53);
 		CHECK_EQ(nat64_owner(db, p, 64), plain);
 		CHECK_EQ(nat64_owner(db, p, 57), host);	/* cut in its source port */
 	}
 	nat64_free(db);
+}
+
+/* UDP 2001:db8:1::2#sport -> 64:ff9b::198.51.100.2#53, 4 bytes of data, behind a chain of `next`
+ * Destination Options headers (0: none), at p; returns its length. */
+static uint32_t udp6_dstopts(uint8_t *p, unsigned next, unsigned sport)
+{
+	uint8_t *l = ip6(p, next ? IPPROTO_DSTOPTS : IPPROTO_UDP, "2001:db8:1::2", "64:ff9b::c633:6402",
+			 next * 8 + 12);
+
+	for (unsigned i = 0; i < next; i++, l += 8) {
+		memset(l, 0, 8);	/* six Pad1 options */
+		l[0] = i + 1 < next ? IPPROTO_DSTOPTS : IPPROTO_UDP;
+	}
+	ports(l, sport, 53);
+	wr16(l + 4, 12);
+	wr16(l + 6, 0x1234);	/* not verified, only adjusted; zero would mean "none" */
+	return IP6_HDR_LEN + next * 8 + 12;
+}
+
+/* However long the chain of extension headers, the owner of an IPv6 packet is the worker of its source
+ * transport address, the one tuple6() finds its binding by: the tables of that worker take the packet and
+ * hold its binding afterwards, with a pool4 port of that worker's (so the replies come back to it). */
+TEST(steer_owner_long_extension_chain)
+{
+	static uint8_t buf[XLAT_HEADROOM + 256 + XLAT_TAILROOM], scratch[XLAT_SCRATCH_SIZE];
+	static struct conf c;
+	struct nat64_ctx ctx[3];
+	struct stats st = { .c = { 0 } };
+	struct xlat_out out;
+	uint8_t *p = buf + XLAT_HEADROOM;
+	struct in6_addr h;
+	unsigned nhost = 0;
+
+	contexts(ctx, 3, &c, &st, scratch, failed);
+	CHECK(!*failed);
+	inet_pton(AF_INET6, "2001:db8:1::2", &h);
+	for (unsigned sport = 5000; sport < 5030; sport++) {
+		unsigned plain = nat64_steer(p, udp6_dstopts(p, 0, sport), 3), host, owner;
+		uint32_t len, b;
+
+		for (unsigned next = 1; next <= 12; next++)
+			CHECK_EQ(nat64_owner(ctx[0].db, p, udp6_dstopts(p, next, sport)), plain);
+		/* The eBPF program steers it by the host alone, as a walk that gave up would. */
+		host = nat64_steer(p, udp6_dstopts(p, 9, sport), 3);
+		nhost += host != plain;
+		len = udp6_dstopts(p, 9, sport);
+		owner = nat64_owner(ctx[0].db, p, len);
+		CHECK_EQ(nat64_packet(&ctx[owner], p, len, &out), XLAT_EMIT);
+		CHECK(out.n == 1 && out.pkt[0].data[0] >> 4 == 4);
+		b = nat64_bib_find6(ctx[owner].db, NAT64_UDP, &h, (uint16_t)sport);
+		CHECK(b != NAT64_NIL);
+		CHECK_EQ(nat64_bib(ctx[owner].db, b)->p4 % 3, owner);
+		CHECK_EQ(xlat_rd16(out.pkt[0].data + 20), nat64_bib(ctx[owner].db, b)->p4);
+	}
+	CHECK(nhost > 0);	/* so some of these flows tell the two apart */
+	CHECK_EQ(st.c[STAT_TRANSLATED64], 30);
+	for (unsigned i = 0; i < 3; i++)
+		nat64_free(ctx[i].db);
+}
+
+/* For an IPv4 packet without a static binding (ICMP errors and queries, fragments, malformed ones), the
+ * owner is what the kernel steers it to: the table's queues, static bindings on other ports or protocols
+ * notwithstanding. */
+TEST(steer_owner_ipv4_table)
+{
+	static const uint8_t secret[16] = "owner test";
+	static struct row r[40];
+	unsigned n = table(r);
+	struct nat64_conf nc;
+
+	nat64_conf_defaults(&nc);
+	for (unsigned workers = 2; workers <= 3; workers++) {
+		struct nat64 *db = nat64_new(&nc, 0, workers, secret);
+
+		CHECK(db);
+		pool(db, failed);
+		CHECK(!*failed);
+		for (unsigned i = 0; i < n; i++) {
+			if (r[i].pkt[0] >> 4 == 6)
+				continue;
+			harness_current = r[i].name;
+			CHECK_EQ(nat64_owner(db, r[i].pkt, r[i].len), workers == 2 ? r[i].want2 : r[i].want3);
+		}
+		harness_current = "steer_owner_ipv4_table";
+		nat64_free(db);
+	}
 }
 
 /* An ICMPv6 error quoting a packet that carries a Fragment Header (what the 4->6 translation of an IPv4
@@ -547,7 +655,6 @@ static void udp6(uint8_t *p, const char *host, unsigned sport, const char *dst, 
  * owner of the port translates it to the other host. */
 TEST(steer_hairpin_across_workers)
 {
-	static const uint8_t secret[16] = "hairpin test";
 	static uint8_t buf[2][XLAT_HEADROOM + 256 + XLAT_TAILROOM], scratch[XLAT_SCRATCH_SIZE];
 	static struct conf c;
 	struct nat64_ctx ctx[2];
@@ -555,21 +662,12 @@ TEST(steer_hairpin_across_workers)
 	struct xlat_out out;
 	uint8_t *p = buf[0] + XLAT_HEADROOM, *q = buf[1] + XLAT_HEADROOM;
 	struct in6_addr hb;
-	char err[256];
 	unsigned sa = 5000, sb = 6000;
 	uint16_t pb;
 	uint32_t b;
 
-	CHECK(conf_parse("test", "mode nat64\npool6 64:ff9b::/96\nallow-nonglobal-ipv4 yes\n", &c, err,
-			 sizeof(err)));
-	for (unsigned i = 0; i < 2; i++) {
-		ctx[i] = (struct nat64_ctx){ .xlat = { .conf = &c.xlat, .stats = &st, .rng = 1, .scratch = scratch,
-						       .now = 1000 },
-					     .db = nat64_new(&c.nat64, i, 2, secret) };
-		CHECK(ctx[i].db);
-		pool(ctx[i].db, failed);
-		CHECK(!*failed);
-	}
+	contexts(ctx, 2, &c, &st, scratch, failed);
+	CHECK(!*failed);
 	/* Host B's flow on worker 1, host A's on worker 0 (whatever the hash makes of their ports). */
 	do
 		udp6(p, "2001:db8:1::2", ++sb, "64:ff9b::198.51.100.2", 53);
