@@ -30,8 +30,6 @@
 #include "daemon_internal.h"
 #include "pref64_discover.h"
 
-#define RS_INTERVAL_MS 4000	/* RFC 4861 §10: RTR_SOLICITATION_INTERVAL */
-#define RS_MAX 3		/* MAX_RTR_SOLICITATIONS */
 #define RETRY_MS 20		/* d->lock was busy */
 
 struct clat {
@@ -109,25 +107,15 @@ static void try_swap(struct clat *k)
 	pthread_mutex_unlock(&d->lock);
 }
 
-static bool has_ra_prefix(const struct clat *k, uint64_t now)
+/* The sooner of two poll timeouts, -1 standing for none. */
+static int min_timeout(int a, int b)
 {
-	struct pref64_entry e;
-
-	return pref64_disc_get(k->disc, now, &e, 1) && e.source == PREF64_SRC_RA;
-}
-
-static int min_timeout(int a, int64_t b)
-{
-	if (b < 0)
-		b = 0;
-	return a < 0 || b < a ? (int)b : a;
+	return b >= 0 && (a < 0 || b < a) ? b : a;
 }
 
 static void *clat_main(void *arg)
 {
 	struct clat *k = arg;
-	uint64_t next_rs = pref64_now_ms();
-	unsigned rs = 0;
 
 	while (!atomic_load(&k->stop)) {
 		struct pollfd pfd[2] = { { .fd = pref64_disc_fd(k->disc), .events = POLLIN },
@@ -135,14 +123,8 @@ static void *clat_main(void *arg)
 		uint64_t now = pref64_now_ms(), junk;
 		int timeout;
 
-		if (rs < RS_MAX && now >= next_rs) {
-			if (has_ra_prefix(k, now))
-				rs = RS_MAX;
-			else if (pref64_disc_solicit(k->disc) == 0)
-				k->st->c[STAT_CLAT_RS_SENT]++;
-			rs++;
-			next_rs = now + RS_INTERVAL_MS;
-		}
+		if (pref64_disc_solicit(k->disc, now) > 0)
+			k->st->c[STAT_CLAT_RS_SENT]++;
 		if (pref64_disc_rfc7050_due(k->disc, now)) {
 			k->st->c[STAT_CLAT_RFC7050]++;
 			if (pref64_disc_rfc7050(k->disc, now) < 0)
@@ -153,9 +135,7 @@ static void *clat_main(void *arg)
 		choose(k, now);
 		if (atomic_load(&k->dirty))
 			try_swap(k);
-		timeout = pref64_disc_timeout(k->disc, now);
-		if (rs < RS_MAX)
-			timeout = min_timeout(timeout, (int64_t)(next_rs - now));
+		timeout = min_timeout(pref64_disc_timeout(k->disc, now), pref64_disc_solicit_timeout(k->disc, now));
 		if (atomic_load(&k->dirty))
 			timeout = min_timeout(timeout, RETRY_MS);
 		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {

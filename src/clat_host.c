@@ -38,48 +38,21 @@
 
 #include "clat_internal.h"
 #include "netlink.h"
+#include "sysctl6.h"
 
 #define DEFAULT_METRIC 2048	/* clatd's: behind any native IPv4 default route */
 #define DAD_WAIT_MS 5000	/* DupAddrDetectTransmits (1) × RetransTimer (1 s), with room for more */
 #define DAD_POLL_MS 50
 #define DRAWS 3			/* generated addresses tried before giving up */
-#define SYSCTL6 "/proc/sys/net/ipv6/conf/"
-
-static int sysctl_read(const char *path)
-{
-	FILE *f = fopen(path, "re");
-	int v = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
-static bool sysctl_write(const char *path, int v)
-{
-	FILE *f = fopen(path, "we");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fprintf(f, "%d\n", v) > 0;
-	return fclose(f) == 0 && ok;
-}
 
 /* net.ipv6.conf.<dev>.<knob> := v, remembering in *old what it was (left -1 when it already was v). */
-static bool sysctl6_set(const char *dev, const char *knob, int v, int *old, char *err, size_t errlen)
+static bool knob_set(const char *dev, const char *knob, int v, int *old, char *err, size_t errlen)
 {
-	char path[128];
-	int was;
+	int was = sysctl6_get(dev, knob);
 
-	snprintf(path, sizeof(path), SYSCTL6 "%s/%s", dev, knob);
-	was = sysctl_read(path);
 	if (was == v)
 		return true;
-	if (was < 0 || !sysctl_write(path, v)) {
+	if (was < 0 || !sysctl6_put(dev, knob, v)) {
 		snprintf(err, errlen, "setting net.ipv6.conf.%s.%s to %d: %s", dev, knob, v, strerror(errno));
 		return false;
 	}
@@ -87,14 +60,11 @@ static bool sysctl6_set(const char *dev, const char *knob, int v, int *old, char
 	return true;
 }
 
-static void sysctl6_restore(const char *dev, const char *knob, int *old)
+static void knob_restore(const char *dev, const char *knob, int *old)
 {
-	char path[128];
-
 	if (*old < 0)
 		return;
-	snprintf(path, sizeof(path), SYSCTL6 "%s/%s", dev, knob);
-	if (!sysctl_write(path, *old))
+	if (!sysctl6_put(dev, knob, *old))
 		fprintf(stderr, "xlat64: clat: restoring net.ipv6.conf.%s.%s to %d: %s\n", dev, knob, *old,
 			strerror(errno));
 	*old = -1;
@@ -121,27 +91,21 @@ static bool find_uplink(struct clat_host *h, struct netlink *nl, const struct co
 
 static bool set_sysctls(struct clat_host *h, char *err, size_t errlen)
 {
-	char path[128];
-	int ra;
+	int ra = sysctl6_get(h->up, "accept_ra");
 
-	snprintf(path, sizeof(path), SYSCTL6 "%s/accept_ra", h->up);
-	ra = sysctl_read(path);
 	if (ra == 0)
 		fprintf(stderr, "xlat64: clat: %s has accept_ra 0: no PREF64 from router advertisements there, "
 			"only RFC 7050 or pool6\n", h->up);
 	/* accept_ra before forwarding: see the top of this file. */
-	return (ra != 1 || sysctl6_set(h->up, "accept_ra", 2, &h->old_accept_ra, err, errlen)) &&
-	       sysctl6_set("all", "forwarding", 1, &h->old_forwarding, err, errlen) &&
-	       sysctl6_set(h->up, "proxy_ndp", 1, &h->old_proxy_ndp, err, errlen);
+	return (ra != 1 || knob_set(h->up, "accept_ra", 2, &h->old_accept_ra, err, errlen)) &&
+	       knob_set("all", "forwarding", 1, &h->old_forwarding, err, errlen) &&
+	       knob_set(h->up, "proxy_ndp", 1, &h->old_proxy_ndp, err, errlen);
 }
 
 static bool dad_on(const struct clat_host *h)
 {
-	char path[128];
-
 	/* The kernel skips DAD only when both the interface's and "all"'s accept_dad are below 1. */
-	snprintf(path, sizeof(path), SYSCTL6 "%s/accept_dad", h->up);
-	return sysctl_read(path) >= 1 || sysctl_read(SYSCTL6 "all/accept_dad") >= 1;
+	return sysctl6_get(h->up, "accept_dad") >= 1 || sysctl6_get("all", "accept_dad") >= 1;
 }
 
 static void sleep_ms(long ms)
@@ -300,11 +264,8 @@ static bool add_routes4(struct clat_host *h, struct netlink *nl, const struct co
 /* Step 3. */
 static bool tun_up(struct clat_host *h, struct netlink *nl, const struct conf *c, char *err, size_t errlen)
 {
-	char path[128];
-	int mtu6;
+	int mtu6 = sysctl6_get(h->up, "mtu");
 
-	snprintf(path, sizeof(path), SYSCTL6 "%s/mtu", h->up);
-	mtu6 = sysctl_read(path);
 	h->tun_mtu = clat_tun_mtu(mtu6 > 0 ? (uint32_t)mtu6 : 1280, c->tun_mtu);
 	h->mtu4 = clat_route_mtu4(h->tun_mtu);
 	return netlink_link(nl, h->tun_ifindex, h->tun_mtu, true, "bringing the TUN up", err, errlen) &&
@@ -346,7 +307,7 @@ void clat_host_undo(struct clat_host *h)
 		fprintf(stderr, "xlat64: clat: %s\n", err);
 	h->probing = h->proxy = false;
 	netlink_close(nl);
-	sysctl6_restore(h->up, "proxy_ndp", &h->old_proxy_ndp);
-	sysctl6_restore("all", "forwarding", &h->old_forwarding);
-	sysctl6_restore(h->up, "accept_ra", &h->old_accept_ra);
+	knob_restore(h->up, "proxy_ndp", &h->old_proxy_ndp);
+	knob_restore("all", "forwarding", &h->old_forwarding);
+	knob_restore(h->up, "accept_ra", &h->old_accept_ra);
 }

@@ -11,9 +11,8 @@
 
 #include "discover_cli.h"
 #include "pref64_discover.h"
+#include "sysctl6.h"
 
-#define RS_INTERVAL_MS 4000		/* RFC 4861 §10 RTR_SOLICITATION_INTERVAL */
-#define RS_MAX 3			/* MAX_RTR_SOLICITATIONS */
 #define SETTLE_MS 200			/* the kernel reports each option of an RA on its own: collect them all */
 
 static int usage(const char *fmt, const char *arg)
@@ -24,27 +23,11 @@ static int usage(const char *fmt, const char *arg)
 	return 2;
 }
 
-/* /proc/sys/net/ipv6/conf/IF/NAME, -1 if unreadable. */
-static int sysctl6(const char *ifname, const char *name)
-{
-	char path[128];
-	int v = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/%s", ifname, name);
-	if (!(f = fopen(path, "re")))
-		return -1;
-	if (fscanf(f, "%d", &v) != 1)
-		v = -1;
-	fclose(f);
-	return v;
-}
-
 /* The kernel hands PREF64 to userspace only for RAs it accepts (net/ipv6/ndisc.c): accept_ra 1 on a
  * host, 2 when forwarding is on. Say so rather than wait in vain. */
 static void check_accept_ra(const char *ifname)
 {
-	int ra = sysctl6(ifname, "accept_ra"), fwd = sysctl6(ifname, "forwarding");
+	int ra = sysctl6_get(ifname, "accept_ra"), fwd = sysctl6_get(ifname, "forwarding");
 
 	if (ra == 0 || (ra == 1 && fwd == 1))
 		fprintf(stderr, "xlat64 discover: %s: the kernel ignores router advertisements (accept_ra=%d, "
@@ -94,30 +77,28 @@ static void print_json(const struct pref64_entry *e, size_t n)
 static void wait_for_ra(struct pref64_disc *d, uint64_t start)
 {
 	struct pref64_entry e;
-	unsigned sent = 0;
+	bool tried = false;
 	uint64_t found = 0;
 
 	for (;;) {
-		uint64_t now = pref64_now_ms(), until = start + PREF64_RA_WAIT_MS;
+		uint64_t now = pref64_now_ms(), until = found ? found + SETTLE_MS : start + PREF64_RA_WAIT_MS;
 		struct pollfd pfd = { .fd = pref64_disc_fd(d), .events = POLLIN };
+		int r, rs;
 
-		if (found && now >= found + SETTLE_MS)
+		if (now >= until)
 			return;
-		if (!found && now >= until)
-			return;
-		if (!found && sent < RS_MAX && now >= start + (uint64_t)sent * RS_INTERVAL_MS) {
-			/* It fails while the link-local address is tentative (DAD): the next try may work, and
-			 * periodic advertisements count as well. */
-			if (pref64_disc_solicit(d) < 0 && !sent)
+		if (!found) {
+			/* Said once: a later try may work (pref64_disc_solicit()), and periodic advertisements
+			 * count as well. */
+			r = pref64_disc_solicit(d, now);
+			if (r < 0 && !tried)
 				fprintf(stderr, "xlat64 discover: router solicitation: %s (trying again; periodic "
 					"advertisements count too)\n", strerror(errno));
-			sent++;
-			continue;
+			tried |= r != 0;
+			rs = pref64_disc_solicit_timeout(d, now);
+			if (rs >= 0 && now + (uint64_t)rs < until)
+				until = now + (uint64_t)rs;
 		}
-		if (found)
-			until = found + SETTLE_MS;
-		else if (sent < RS_MAX && start + (uint64_t)sent * RS_INTERVAL_MS < until)
-			until = start + (uint64_t)sent * RS_INTERVAL_MS;
 		poll(&pfd, 1, (int)(until - now));
 		pref64_disc_input(d, pref64_now_ms());
 		if (!found && pref64_disc_get(d, pref64_now_ms(), &e, 1) && e.source == PREF64_SRC_RA)

@@ -1,6 +1,6 @@
 /*
  * NAT64 prefix discovery (see pref64_discover.h): RA PREF64 options from the kernel's RTM_NEWNDUSEROPT
- * notifications, RFC 7050 over the system resolver, a static prefix last.
+ * notifications, RFC 7050 over the system resolver; the Router Solicitations that ask for the former.
  */
 #include <errno.h>
 #include <arpa/inet.h>
@@ -21,6 +21,8 @@
 
 #define RETRY_MS 30000			/* after a failed or empty RFC 7050 query */
 #define REQUERY_MS 10000		/* RFC 7050 §3: ten seconds before the TTL ends */
+#define RS_MAX 3			/* RFC 4861 §10 MAX_RTR_SOLICITATIONS */
+#define RS_INTERVAL_MS 4000		/* RFC 4861 §10 RTR_SOLICITATION_INTERVAL */
 
 struct slot {
 	struct pref64_entry e;
@@ -32,6 +34,8 @@ struct pref64_disc {
 	int ifindex;			/* 0 = every interface */
 	struct mnl_socket *nl;
 	int rs_fd;			/* opened on the first solicitation; -1 before */
+	unsigned rs_sent;		/* solicitations so far; RS_MAX once there is no need for more */
+	uint64_t rs_next;		/* when the next one is due */
 	uint64_t started;
 	uint64_t seq;			/* numbers the slots' first sight */
 	unsigned n_ra, n_dns;
@@ -59,30 +63,24 @@ const char *pref64_source_name(enum pref64_source s)
 	return "unknown";
 }
 
+/* Whether an RA brought a prefix that is still current. */
+static bool ra_live(const struct pref64_disc *d, uint64_t now)
+{
+	for (unsigned i = 0; i < d->n_ra; i++)
+		if (d->ra[i].e.expiry > now)
+			return true;
+	return false;
+}
+
 /* The live slots of the best source, distinct prefixes, oldest first. */
 size_t pref64_disc_get(const struct pref64_disc *d, uint64_t now, struct pref64_entry *out, size_t max)
 {
-	const struct slot *src = d->ra;
-	unsigned n = d->n_ra, live = 0;
+	bool ra = ra_live(d, now);
+	const struct slot *src = ra ? d->ra : d->dns;
+	unsigned n = ra ? d->n_ra : d->n_dns;
 	uint64_t floor = 0;
 	size_t got = 0;
 
-	for (unsigned i = 0; i < n; i++)
-		live += src[i].e.expiry > now;
-	if (!live) {
-		src = d->dns;
-		n = d->n_dns;
-		for (unsigned i = 0; i < n; i++)
-			live += src[i].e.expiry > now;
-	}
-	if (!live) {
-		if (!d->c.has_static || !max)
-			return 0;
-		out[0] = (struct pref64_entry){ .prefix = d->c.static_prefix, .source = PREF64_SRC_CONFIG,
-						.ifindex = d->ifindex, .lifetime = UINT32_MAX, .learned = d->started,
-						.expiry = PREF64_NEVER };
-		return 1;
-	}
 	/* Selection by ascending first-seen time; n is tiny. */
 	while (got < max) {
 		const struct slot *best = NULL;
@@ -100,30 +98,6 @@ size_t pref64_disc_get(const struct pref64_disc *d, uint64_t now, struct pref64_
 			out[got++] = best->e;
 	}
 	return got;
-}
-
-/* The current set, to tell whether an operation changed it. */
-struct snapshot {
-	size_t n;
-	struct pref64_entry e[PREF64_DISC_MAX];
-};
-
-static void snap(const struct pref64_disc *d, uint64_t now, struct snapshot *s)
-{
-	s->n = pref64_disc_get(d, now, s->e, PREF64_DISC_MAX);
-}
-
-static bool differs(const struct pref64_disc *d, uint64_t now, const struct snapshot *before)
-{
-	struct snapshot after;
-
-	snap(d, now, &after);
-	if (after.n != before->n)
-		return true;
-	for (size_t i = 0; i < after.n; i++)
-		if (!prefix6_equal(&after.e[i].prefix, &before->e[i].prefix) || after.e[i].source != before->e[i].source)
-			return true;
-	return false;
 }
 
 static void drop(struct slot *s, unsigned *n, unsigned i)
@@ -167,16 +141,14 @@ static void ra_option(struct pref64_disc *d, int ifindex, const struct in6_addr 
 				      .lifetime = lifetime, .learned = now, .expiry = now + (uint64_t)lifetime * 1000 };
 }
 
-bool pref64_disc_feed(struct pref64_disc *d, int ifindex, const struct in6_addr *router, const uint8_t *opts,
+void pref64_disc_feed(struct pref64_disc *d, int ifindex, const struct in6_addr *router, const uint8_t *opts,
 		      size_t len, uint64_t now)
 {
-	struct snapshot before;
 	const uint8_t *opt;
 	size_t off = 0, olen;
 
 	if (d->ifindex && ifindex != d->ifindex)
-		return false;
-	snap(d, now, &before);
+		return;
 	while (pref64_opt_next(opts, len, &off, &opt, &olen)) {
 		struct prefix6 p;
 		uint32_t lifetime;
@@ -184,34 +156,25 @@ bool pref64_disc_feed(struct pref64_disc *d, int ifindex, const struct in6_addr 
 		if (opt[0] == PREF64_OPT_TYPE && pref64_decode(opt, olen, &p, &lifetime))
 			ra_option(d, ifindex, router, &p, lifetime, now);
 	}
-	return differs(d, now, &before);
 }
 
-bool pref64_disc_expire(struct pref64_disc *d, uint64_t now)
+void pref64_disc_expire(struct pref64_disc *d, uint64_t now)
 {
-	struct snapshot before;
-
-	/* Before: everything still held, which is what the caller saw last. */
-	snap(d, 0, &before);
 	for (unsigned i = d->n_ra; i-- > 0;)
 		if (d->ra[i].e.expiry <= now)
 			drop(d->ra, &d->n_ra, i);
 	for (unsigned i = d->n_dns; i-- > 0;)
 		if (d->dns[i].e.expiry <= now)
 			drop(d->dns, &d->n_dns, i);
-	return differs(d, now, &before);
 }
 
 /* When pref64_disc_rfc7050() is next due; PREF64_NEVER if not. */
 static uint64_t rfc7050_when(const struct pref64_disc *d, uint64_t now)
 {
-	uint64_t start = d->started + (d->c.ra_wait_ms ? d->c.ra_wait_ms : PREF64_RA_WAIT_MS), when = PREF64_NEVER;
+	uint64_t start = d->started + PREF64_RA_WAIT_MS, when = PREF64_NEVER;
 
-	if (!d->c.rfc7050)
+	if (!d->c.rfc7050 || ra_live(d, now))
 		return PREF64_NEVER;
-	for (unsigned i = 0; i < d->n_ra; i++)
-		if (d->ra[i].e.expiry > now)
-			return PREF64_NEVER;
 	if (!d->dns_done)
 		return start;
 	if (d->dns_empty || !d->n_dns)
@@ -293,7 +256,6 @@ static int srcaddr_cb(const struct nlattr *a, void *data)
 struct input_ctx {
 	struct pref64_disc *d;
 	uint64_t now;
-	bool changed;
 };
 
 static int useropt_cb(const struct nlmsghdr *nlh, void *data)
@@ -312,20 +274,19 @@ static int useropt_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	if (NLMSG_ALIGN(sizeof(*m) + len) <= mnl_nlmsg_get_payload_len(nlh))
 		mnl_attr_parse(nlh, (unsigned)NLMSG_ALIGN(sizeof(*m) + len), srcaddr_cb, &router);
-	x->changed |= pref64_disc_feed(x->d, m->nduseropt_ifindex, &router, (const uint8_t *)(m + 1), len, x->now);
+	pref64_disc_feed(x->d, m->nduseropt_ifindex, &router, (const uint8_t *)(m + 1), len, x->now);
 	return MNL_CB_OK;
 }
 
-bool pref64_disc_input(struct pref64_disc *d, uint64_t now)
+void pref64_disc_input(struct pref64_disc *d, uint64_t now)
 {
-	struct input_ctx x = { d, now, false };
+	struct input_ctx x = { d, now };
 	char buf[8192];
 	ssize_t n;
 
 	while ((n = recv(mnl_socket_get_fd(d->nl), buf, sizeof(buf), MSG_DONTWAIT)) > 0 || (n < 0 && errno == ENOBUFS))
 		if (n > 0)
 			mnl_cb_run(buf, (size_t)n, 0, 0, useropt_cb, &x);
-	return x.changed;
 }
 
 int pref64_disc_fd(const struct pref64_disc *d)
@@ -333,18 +294,30 @@ int pref64_disc_fd(const struct pref64_disc *d)
 	return mnl_socket_get_fd(d->nl);
 }
 
-static int rs_socket(void)
+int pref64_nd_socket(const char *ifname, int pass, char *err, size_t errlen)
 {
 	struct icmp6_filter f;
-	int fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMPV6), hops = 255;
+	int fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMPV6), hops = 255, e;
 
-	if (fd < 0)
+	if (fd < 0) {
+		e = errno;
+		snprintf(err, errlen, "raw ICMPv6 socket: %s", strerror(e));
+		errno = e;
 		return -1;
-	/* RFC 4861 §6.1.1: routers drop a solicitation whose hop limit is not 255. We read nothing here. */
+	}
+	/* RFC 4861 §6.1.1 and §6.1.2: a receiver drops any Neighbor Discovery message whose hop limit is
+	 * not 255, the proof that it comes from the link. */
 	ICMP6_FILTER_SETBLOCKALL(&f);
-	if (setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
-	    setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0) {
+	if (pass >= 0)
+		ICMP6_FILTER_SETPASS(pass, &f);
+	if ((ifname && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)strlen(ifname) + 1) < 0) ||
+	    setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0) {
+		e = errno;
+		snprintf(err, errlen, "setting up the socket: %s", strerror(e));
 		close(fd);
+		errno = e;
 		return -1;
 	}
 	return fd;
@@ -361,12 +334,15 @@ static int solicit_on(int fd, int ifindex)
 	return sendto(fd, rs, sizeof(rs), 0, (struct sockaddr *)&to, sizeof(to)) < 0 ? -1 : 0;
 }
 
-int pref64_disc_solicit(struct pref64_disc *d)
+/* One Router Solicitation on the handle's interface, or on every one that can carry it. */
+static int solicit(struct pref64_disc *d)
 {
 	struct if_nameindex *ifs, *i;
 	int sent = 0, err = 0;
+	char why[128];
 
-	if (d->rs_fd < 0 && (d->rs_fd = rs_socket()) < 0)
+	/* Nothing is read from it: it lets no ICMPv6 type in. */
+	if (d->rs_fd < 0 && (d->rs_fd = pref64_nd_socket(NULL, -1, why, sizeof(why))) < 0)
 		return -1;
 	if (d->ifindex)
 		return solicit_on(d->rs_fd, d->ifindex);
@@ -388,6 +364,29 @@ int pref64_disc_solicit(struct pref64_disc *d)
 	if (!sent && err)
 		errno = err;
 	return sent || !err ? 0 : -1;
+}
+
+/* RFC 4861 §6.3.7: up to MAX_RTR_SOLICITATIONS, RTR_SOLICITATION_INTERVAL apart, until an answer came;
+ * the answer wanted here is a PREF64 prefix. A failed send counts too: it fails while the link-local
+ * address is tentative (DAD), and the next try may work. */
+int pref64_disc_solicit(struct pref64_disc *d, uint64_t now)
+{
+	if (d->rs_sent >= RS_MAX || now < d->rs_next)
+		return 0;
+	if (ra_live(d, now)) {
+		d->rs_sent = RS_MAX;
+		return 0;
+	}
+	d->rs_sent++;
+	d->rs_next = now + RS_INTERVAL_MS;
+	return solicit(d) < 0 ? -1 : 1;
+}
+
+int pref64_disc_solicit_timeout(const struct pref64_disc *d, uint64_t now)
+{
+	if (d->rs_sent >= RS_MAX)
+		return -1;
+	return d->rs_next > now ? (int)(d->rs_next - now) : 0;
 }
 
 struct pref64_disc *pref64_disc_new(const struct pref64_disc_conf *c, uint64_t now, char *err, size_t errlen)

@@ -1,7 +1,8 @@
 /*
  * NAT64 prefix discovery on a host (the CLAT's source and `xlat64 discover`), per interface, in the order
  * RFC 8781 §5.1 and RFC 9872 ask for: PREF64 options of Router Advertisements, then RFC 7050
- * (ipv4only.arpa over the system resolver), then a static prefix from the configuration.
+ * (ipv4only.arpa over the system resolver). A configured prefix, the last resort, is the caller's
+ * (clat.c falls back to pool6).
  *
  * The kernel does not act on PREF64 itself; it hands every option it does not know (type 38 among them)
  * to userspace as RTM_NEWNDUSEROPT on the rtnetlink group RTNLGRP_ND_USEROPT, but only for RAs it
@@ -22,7 +23,7 @@
 enum pref64_source { PREF64_SRC_RA, PREF64_SRC_RFC7050, PREF64_SRC_CONFIG };
 
 #define PREF64_DISC_MAX 8		/* prefixes kept per source */
-#define PREF64_NEVER UINT64_MAX		/* expiry of a static prefix */
+#define PREF64_NEVER UINT64_MAX		/* expiry of a configured prefix */
 #define PREF64_RA_WAIT_MS 10000		/* how long to wait for an RA before RFC 7050 (Router Solicitation
 					 * retransmissions: RFC 4861 §10, 3 × 4 s) */
 
@@ -38,10 +39,7 @@ struct pref64_entry {
 
 struct pref64_disc_conf {
 	char ifname[IFNAMSIZ];		/* the interface to watch; "" = every interface */
-	bool has_static;		/* a configured prefix (pool6 in mode clat): the last resort */
-	struct prefix6 static_prefix;
 	bool rfc7050;			/* fall back to RFC 7050 (default true) */
-	uint32_t ra_wait_ms;		/* 0 = PREF64_RA_WAIT_MS */
 };
 
 struct pref64_disc;
@@ -54,46 +52,52 @@ void pref64_disc_free(struct pref64_disc *d);
 
 /* The netlink fd: poll it for POLLIN and call pref64_disc_input(). */
 int pref64_disc_fd(const struct pref64_disc *d);
-/* Reads every pending netlink message (non-blocking). True when the current set (pref64_disc_get)
- * changed: a new prefix, a lifetime 0 withdrawal, ... A refresh that only moves an expiry is no change. */
-bool pref64_disc_input(struct pref64_disc *d, uint64_t now);
+/* Reads every pending netlink message (non-blocking) into the current set (pref64_disc_get). */
+void pref64_disc_input(struct pref64_disc *d, uint64_t now);
 
-/* Sends one Router Solicitation (RFC 4861 §6.3.7: to ff02::2, hop limit 255) on the handle's interface,
- * or on every up, multicast-capable, non-loopback interface when it watches all. -1 with errno on error.
- * The caller repeats it (every 4 s, 3 times, RFC 4861 §10) if it wants to; new() does not send one. */
-int pref64_disc_solicit(struct pref64_disc *d);
+/* The Router Solicitations of RFC 4861 §6.3.7 (to ff02::2, hop limit 255): 3 at most, 4 s apart (§10),
+ * the first when first called, none once an RA brought a prefix. Sends the one due at now, if any, on
+ * the handle's interface, or on every up, multicast-capable, non-loopback interface when it watches all.
+ * 1: sent; 0: none due; -1 with errno: sending failed (it still counts as one of the three). */
+int pref64_disc_solicit(struct pref64_disc *d, uint64_t now);
+/* Milliseconds until pref64_disc_solicit() has one to send (0: now); -1 = no more. */
+int pref64_disc_solicit_timeout(const struct pref64_disc *d, uint64_t now);
 
 /* RFC 7050 §3: AAAA ipv4only.arpa with CD=0 DO=0 over the system resolver (res_nquery, /etc/resolv.conf),
  * every AAAA scanned by rfc7050_extract(); the answers replace the RFC 7050 entries, each expiring at its
  * TTL. BLOCKS for up to the resolver's timeout (set to 2 s × 2 tries here): run it where that is fine.
  * Returns the number of prefixes found (0 = NODATA/NXDOMAIN/no WKA), -1 when the resolver failed. */
 int pref64_disc_rfc7050(struct pref64_disc *d, uint64_t now);
-/* Whether pref64_disc_rfc7050() should run now: no RA prefix and either ra_wait_ms passed since new()
+/* Whether pref64_disc_rfc7050() should run now: no RA prefix and either PREF64_RA_WAIT_MS passed since new()
  * without any RA prefix and no RFC 7050 answer yet, or an RFC 7050 prefix is 10 s from its TTL's end
  * (RFC 7050 §3: "repeat the discovery process ten seconds before the TTL ... expires"), or the last
  * query failed 30 s ago. Always false with rfc7050 off. */
 bool pref64_disc_rfc7050_due(const struct pref64_disc *d, uint64_t now);
 
-/* Drops what lapsed. True when the current set changed. */
-bool pref64_disc_expire(struct pref64_disc *d, uint64_t now);
+/* Drops what lapsed. */
+void pref64_disc_expire(struct pref64_disc *d, uint64_t now);
 /* Milliseconds until the next expiry or due RFC 7050 query (for poll's timeout); -1 = none. */
 int pref64_disc_timeout(const struct pref64_disc *d, uint64_t now);
 
-/* The current prefixes of the best source present (RA, else RFC 7050, else config), at most max,
+/* The current prefixes of the best source present (RA, else RFC 7050), at most max,
  * oldest first (the first is the one to translate with: a new prefix does not displace a working one
  * until the old one is withdrawn or lapses). Returns how many. */
 size_t pref64_disc_get(const struct pref64_disc *d, uint64_t now, struct pref64_entry *out, size_t max);
 
 /* The RA options (what follows the 16-byte RA header, or an RTM_NEWNDUSEROPT payload) from router on
  * ifindex: every valid PREF64 option adds, refreshes or (lifetime 0) withdraws an RA entry; invalid ones
- * are ignored (RFC 8781 §4). Exposed for tests and for callers that read RAs themselves. True when the
- * current set changed. */
-bool pref64_disc_feed(struct pref64_disc *d, int ifindex, const struct in6_addr *router,
+ * are ignored (RFC 8781 §4). Exposed for tests and for callers that read RAs themselves. */
+void pref64_disc_feed(struct pref64_disc *d, int ifindex, const struct in6_addr *router,
 		      const uint8_t *opts, size_t len, uint64_t now);
 
 /* "ra", "rfc7050", "config". */
 const char *pref64_source_name(enum pref64_source s);
 /* CLOCK_MONOTONIC in milliseconds. */
 uint64_t pref64_now_ms(void);
+
+/* A raw ICMPv6 socket for Neighbor Discovery (CAP_NET_RAW), the solicitations here and the
+ * advertisements of ra_send.c: non-blocking, hop limit 255 on what it sends, ICMPv6 type `pass` the only
+ * one let in (-1: none), bound to ifname unless NULL. -1 with errno, and a message in err, on error. */
+int pref64_nd_socket(const char *ifname, int pass, char *err, size_t errlen);
 
 #endif

@@ -190,24 +190,18 @@ static void *ra_main(void *arg)
 static bool open_if(struct ra_if *i, char *err, size_t errlen)
 {
 	struct ipv6_mreq mr = { .ipv6mr_interface = (unsigned)i->ifindex };
-	struct icmp6_filter f;
 	struct ifreq ifr = { 0 };
-	int one = 1, hops = 255, zero = 0;
+	int one = 1, zero = 0;
+	char why[128];
 
-	i->fd = socket(AF_INET6, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, IPPROTO_ICMPV6);
+	/* Only solicitations, only from this link (RFC 4861 §6.1.1: hop limit 255 proves it is local). */
+	i->fd = pref64_nd_socket(i->name, ND_ROUTER_SOLICIT, why, sizeof(why));
 	if (i->fd < 0) {
-		snprintf(err, errlen, "pref64-interface %s: raw ICMPv6 socket: %s", i->name, strerror(errno));
+		snprintf(err, errlen, "pref64-interface %s: %s", i->name, why);
 		return false;
 	}
-	/* Only solicitations, only from this link (RFC 4861 §6.1.1: hop limit 255 proves it is local). */
-	ICMP6_FILTER_SETBLOCKALL(&f);
-	ICMP6_FILTER_SETPASS(ND_ROUTER_SOLICIT, &f);
 	inet_pton(AF_INET6, "ff02::2", &mr.ipv6mr_multiaddr);
-	if (setsockopt(i->fd, SOL_SOCKET, SO_BINDTODEVICE, i->name, (socklen_t)strlen(i->name) + 1) < 0 ||
-	    setsockopt(i->fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof(f)) < 0 ||
-	    setsockopt(i->fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &i->ifindex, sizeof(i->ifindex)) < 0 ||
-	    setsockopt(i->fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof(hops)) < 0 ||
-	    setsockopt(i->fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &hops, sizeof(hops)) < 0 ||
+	if (setsockopt(i->fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &i->ifindex, sizeof(i->ifindex)) < 0 ||
 	    setsockopt(i->fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, &zero, sizeof(zero)) < 0 ||
 	    setsockopt(i->fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one)) < 0 ||
 	    setsockopt(i->fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mr, sizeof(mr)) < 0) {

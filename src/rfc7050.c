@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <resolv.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -77,15 +78,31 @@ static size_t find(const struct prefix6 *out, size_t n, const struct prefix6 *p)
 	return i;
 }
 
-size_t rfc7050_extract(const struct in6_addr *aaaa, size_t n, struct prefix6 *out, size_t max)
+/* rfc7050_extract(), also telling for each address i which prefix it gave: of[i] indexes out, or is
+ * SIZE_MAX when it gave none or one beyond max (of may be NULL). */
+static size_t extract(const struct in6_addr *aaaa, size_t n, struct prefix6 *out, size_t max, size_t *of)
 {
-	struct prefix6 p;
 	size_t found = 0;
 
-	for (size_t i = 0; i < n && found < max; i++)
-		if (extract_one(aaaa, n, i, &p) && find(out, found, &p) == found)
-			out[found++] = p;
+	for (size_t i = 0; i < n; i++) {
+		struct prefix6 p;
+		size_t j = SIZE_MAX;
+
+		if (extract_one(aaaa, n, i, &p) && (j = find(out, found, &p)) == found) {
+			if (found < max)
+				out[found++] = p;
+			else
+				j = SIZE_MAX;
+		}
+		if (of)
+			of[i] = j;
+	}
 	return found;
+}
+
+size_t rfc7050_extract(const struct in6_addr *aaaa, size_t n, struct prefix6 *out, size_t max)
+{
+	return extract(aaaa, n, out, max, NULL);
 }
 
 #define ANSWERS_MAX 64
@@ -95,7 +112,7 @@ int rfc7050_parse(const uint8_t *msg, size_t len, struct rfc7050_prefix *out, si
 	struct in6_addr aaaa[ANSWERS_MAX];
 	uint32_t ttl[ANSWERS_MAX];
 	struct prefix6 pfx[RFC7050_MAX];
-	size_t n = 0, found;
+	size_t n = 0, found, of[ANSWERS_MAX];
 	ns_msg h;
 	ns_rr rr;
 	int count;
@@ -118,22 +135,14 @@ int rfc7050_parse(const uint8_t *msg, size_t len, struct rfc7050_prefix *out, si
 	}
 	if (max > RFC7050_MAX)
 		max = RFC7050_MAX;
-	found = rfc7050_extract(aaaa, n, pfx, max);
-	for (size_t j = 0; j < found; j++) {
-		out[j].prefix = pfx[j];
-		out[j].ttl = UINT32_MAX;
-	}
+	found = extract(aaaa, n, pfx, max, of);
+	for (size_t j = 0; j < found; j++)
+		out[j] = (struct rfc7050_prefix){ pfx[j], UINT32_MAX };
 	/* Each prefix lives as long as the shortest-lived record that shows it (RFC 7050 §3: re-query
 	 * before "the TTL of the Well-Known Name's synthetic AAAA resource record expires"). */
-	for (size_t i = 0; i < n; i++) {
-		struct prefix6 p;
-		size_t j;
-
-		if (!extract_one(aaaa, n, i, &p) || (j = find(pfx, found, &p)) == found)
-			continue;
-		if (ttl[i] < out[j].ttl)
-			out[j].ttl = ttl[i];
-	}
+	for (size_t i = 0; i < n; i++)
+		if (of[i] != SIZE_MAX && ttl[i] < out[of[i]].ttl)
+			out[of[i]].ttl = ttl[i];
 	return (int)found;
 }
 

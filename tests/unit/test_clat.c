@@ -1,10 +1,13 @@
 /* The CLAT's pure parts (src/clat_calc.c, the clat-* keys of src/conf_clat.c): addresses, MTUs, the
- * translator settings built from a prefix, and a packet each way through the core with them. */
+ * translator settings built from a prefix, and a packet each way through the core with them; and the
+ * sysctl reader it shares with `xlat64 discover` (src/sysctl6.c). */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "clat.h"
 #include "conf.h"
 #include "harness.h"
+#include "sysctl6.h"
 #include "testpkt.h"
 
 #define HOST6 "2001:db8:1:0:1234:5678:9abc:def0"
@@ -233,4 +236,21 @@ TEST(clat_conf_errors)
 			printf("# case %zu: got \"%s\"\n", i, err);
 		CHECK_STR(err, bad[i].err);
 	}
+}
+
+/* Read only: what every Linux host with IPv6 has. */
+TEST(clat_sysctl6)
+{
+	char dev[300];
+	int fwd = sysctl6_get("all", "forwarding");
+
+	CHECK(fwd == 0 || fwd == 1);
+	CHECK(sysctl6_get("lo", "mtu") >= 1280);
+	CHECK_EQ(sysctl6_get("lo", "no_such_knob"), -1);
+	CHECK_EQ(sysctl6_get("nosuchif0", "mtu"), -1);
+	/* A name that does not fit the path is refused, not cut short into another file's path. */
+	memset(dev, 'x', sizeof(dev) - 1);
+	dev[sizeof(dev) - 1] = 0;
+	CHECK_EQ(sysctl6_get(dev, "mtu"), -1);
+	CHECK(!sysctl6_put(dev, "mtu", 1280) && errno == ENAMETOOLONG);
 }

@@ -264,16 +264,12 @@ TEST(pref64_rs_checks)
 }
 
 /* The discovery table as the netlink path feeds it. */
-static struct pref64_disc *disc(const char *ifname, const char *stat)
+static struct pref64_disc *disc(const char *ifname)
 {
 	struct pref64_disc_conf c = { .rfc7050 = false };
 	char err[128];
 
 	snprintf(c.ifname, sizeof(c.ifname), "%s", ifname);
-	if (stat) {
-		c.has_static = true;
-		c.static_prefix = P(stat);
-	}
 	return pref64_disc_new(&c, 1000, err, sizeof(err));
 }
 
@@ -287,46 +283,47 @@ static size_t opts(uint8_t *buf, const char *pfx, uint32_t lt)
 
 TEST(pref64_disc_feed_and_withdraw)
 {
-	struct pref64_disc *d = disc("", "2001:db8:ffff::/96");
+	struct pref64_disc *d = disc("");
 	struct in6_addr rtr;
-	struct prefix6 a = P("64:ff9b::/96"), b = P("2001:db8:64::/64"), s = P("2001:db8:ffff::/96");
+	struct prefix6 a = P("64:ff9b::/96"), b = P("2001:db8:64::/64");
 	struct pref64_entry e[PREF64_DISC_MAX];
 	uint8_t o[64];
 	size_t n;
 
 	CHECK(d != NULL);
 	inet_pton(AF_INET6, "fe80::1", &rtr);
-	/* Nothing learned yet: the static prefix. */
-	CHECK_EQ(pref64_disc_get(d, 1000, e, PREF64_DISC_MAX), 1);
-	CHECK(same(&e[0].prefix, &s) && e[0].source == PREF64_SRC_CONFIG && e[0].expiry == PREF64_NEVER);
+	/* Nothing learned yet: nothing (a configured prefix is the caller's, clat.c). */
+	CHECK_EQ(pref64_disc_get(d, 1000, e, PREF64_DISC_MAX), 0);
 	/* Two options in one RA (as the lab's scapy RA): both, in order. */
 	n = opts(o, "64:ff9b::/96", 1800);
 	n += opts(o + n, "2001:db8:64::/64", 600);
-	CHECK(pref64_disc_feed(d, 7, &rtr, o, n, 2000));
+	pref64_disc_feed(d, 7, &rtr, o, n, 2000);
 	CHECK_EQ(pref64_disc_get(d, 2000, e, PREF64_DISC_MAX), 2);
 	CHECK(same(&e[0].prefix, &a) && e[0].source == PREF64_SRC_RA && e[0].lifetime == 1800);
 	CHECK(e[0].ifindex == 7 && !memcmp(&e[0].router, &rtr, 16) && e[0].expiry == 2000 + 1800000);
 	CHECK(same(&e[1].prefix, &b) && e[1].lifetime == 600);
-	/* A refresh is no change. */
-	CHECK(!pref64_disc_feed(d, 7, &rtr, o, 16, 3000));
+	/* A refresh moves the expiry and keeps the order. */
+	pref64_disc_feed(d, 7, &rtr, o, 16, 3000);
+	CHECK_EQ(pref64_disc_get(d, 3000, e, PREF64_DISC_MAX), 2);
+	CHECK(same(&e[0].prefix, &a) && e[0].expiry == 3000 + 1800000 && e[0].learned == 3000);
 	/* Lifetime 0 withdraws (RFC 8781 §4.1). */
 	opts(o, "64:ff9b::/96", 0);
-	CHECK(pref64_disc_feed(d, 7, &rtr, o, 16, 4000));
+	pref64_disc_feed(d, 7, &rtr, o, 16, 4000);
 	CHECK_EQ(pref64_disc_get(d, 4000, e, PREF64_DISC_MAX), 1);
 	CHECK(same(&e[0].prefix, &b));
-	/* Expiry: the /64 lapses 600 s after it came, the static prefix is back. */
+	/* Expiry: the /64 lapses 600 s after it came, and nothing is left. */
 	CHECK_EQ(pref64_disc_timeout(d, 4000), 2000 + 600000 - 4000);
-	CHECK(!pref64_disc_expire(d, 2000 + 600000 - 1));
-	CHECK(pref64_disc_expire(d, 2000 + 600000));
-	CHECK_EQ(pref64_disc_get(d, 2000 + 600000, e, PREF64_DISC_MAX), 1);
-	CHECK(e[0].source == PREF64_SRC_CONFIG);
+	pref64_disc_expire(d, 2000 + 600000 - 1);
+	CHECK_EQ(pref64_disc_timeout(d, 2000 + 600000 - 1), 1);
+	pref64_disc_expire(d, 2000 + 600000);
+	CHECK_EQ(pref64_disc_get(d, 2000 + 600000, e, PREF64_DISC_MAX), 0);
 	CHECK_EQ(pref64_disc_timeout(d, 700000), -1);
 	pref64_disc_free(d);
 }
 
 TEST(pref64_disc_ignores_bad_options_and_other_interfaces)
 {
-	struct pref64_disc *d = disc("lo", NULL);
+	struct pref64_disc *d = disc("lo");
 	struct pref64_entry e[PREF64_DISC_MAX];
 	struct in6_addr rtr = IN6ADDR_ANY_INIT;
 	int lo = (int)if_nametoindex("lo");
@@ -339,13 +336,14 @@ TEST(pref64_disc_ignores_bad_options_and_other_interfaces)
 	o[3] |= 7;
 	n += opts(o + n, "2001:db8::/32", 1800);
 	o[n + 1] = 0;
-	CHECK(pref64_disc_feed(d, lo, &rtr, o, n + 16, 5));
+	pref64_disc_feed(d, lo, &rtr, o, n + 16, 5);
 	CHECK_EQ(pref64_disc_get(d, 5, e, PREF64_DISC_MAX), 1);
 	CHECK_EQ(e[0].prefix.len, 32);
 	/* Another interface: not ours. */
 	opts(o, "2001:db8:1::/48", 1800);
-	CHECK(!pref64_disc_feed(d, lo + 1000, &rtr, o, 16, 6));
+	pref64_disc_feed(d, lo + 1000, &rtr, o, 16, 6);
 	CHECK_EQ(pref64_disc_get(d, 6, e, PREF64_DISC_MAX), 1);
+	CHECK_EQ(e[0].prefix.len, 32);
 	CHECK_EQ(pref64_disc_get(d, 6, e, 0), 0);
 	CHECK_STR(pref64_source_name(PREF64_SRC_RFC7050), "rfc7050");
 	pref64_disc_free(d);
@@ -353,7 +351,7 @@ TEST(pref64_disc_ignores_bad_options_and_other_interfaces)
 
 TEST(pref64_disc_same_prefix_two_routers)
 {
-	struct pref64_disc *d = disc("", NULL);
+	struct pref64_disc *d = disc("");
 	struct pref64_entry e[PREF64_DISC_MAX];
 	struct in6_addr r1, r2;
 	uint8_t o[16];
@@ -362,12 +360,12 @@ TEST(pref64_disc_same_prefix_two_routers)
 	inet_pton(AF_INET6, "fe80::1", &r1);
 	inet_pton(AF_INET6, "fe80::2", &r2);
 	opts(o, "64:ff9b::/96", 1800);
-	CHECK(pref64_disc_feed(d, 3, &r1, o, 16, 10));
-	CHECK(!pref64_disc_feed(d, 3, &r2, o, 16, 11));
+	pref64_disc_feed(d, 3, &r1, o, 16, 10);
+	pref64_disc_feed(d, 3, &r2, o, 16, 11);
 	CHECK_EQ(pref64_disc_get(d, 12, e, PREF64_DISC_MAX), 1);
 	/* One router withdraws it; the other still announces it. */
 	opts(o, "64:ff9b::/96", 0);
-	CHECK(!pref64_disc_feed(d, 3, &r1, o, 16, 13));
+	pref64_disc_feed(d, 3, &r1, o, 16, 13);
 	CHECK_EQ(pref64_disc_get(d, 13, e, PREF64_DISC_MAX), 1);
 	CHECK(!memcmp(&e[0].router, &r2, 16));
 	CHECK(!pref64_disc_rfc7050_due(d, 14));
@@ -438,6 +436,7 @@ TEST(pref64_conf_errors)
 TEST(pref64_disc_rfc7050_schedule)
 {
 	struct pref64_disc_conf c = { .rfc7050 = true };
+	struct pref64_entry e[1];
 	struct pref64_disc *d;
 	struct in6_addr rtr = IN6ADDR_ANY_INIT;
 	uint8_t o[16];
@@ -449,12 +448,42 @@ TEST(pref64_disc_rfc7050_schedule)
 	CHECK(pref64_disc_rfc7050_due(d, 1000 + PREF64_RA_WAIT_MS));
 	CHECK_EQ(pref64_disc_timeout(d, 1000), PREF64_RA_WAIT_MS);
 	opts(o, "64:ff9b::/96", 16);
-	CHECK(pref64_disc_feed(d, 2, &rtr, o, 16, 5000));
+	pref64_disc_feed(d, 2, &rtr, o, 16, 5000);
 	CHECK(!pref64_disc_rfc7050_due(d, 20000));
 	CHECK_EQ(pref64_disc_timeout(d, 5000), 16000);
 	/* Once the RA prefix lapses, RFC 7050 is due at once. */
-	CHECK(pref64_disc_expire(d, 21000));
+	pref64_disc_expire(d, 21000);
+	CHECK_EQ(pref64_disc_get(d, 21000, e, 1), 0);
 	CHECK(pref64_disc_rfc7050_due(d, 21000));
 	CHECK_EQ(pref64_disc_timeout(d, 21000), 0);
+	pref64_disc_free(d);
+}
+
+/* RFC 4861 §6.3.7: three Router Solicitations at most, 4 s apart, and none once an RA brought a prefix.
+ * On lo, where sending may fail (no CAP_NET_RAW, no multicast): a failed try (-1) counts like a sent one. */
+TEST(pref64_disc_solicit_schedule)
+{
+	struct pref64_disc *d = disc("lo");
+	struct in6_addr rtr = IN6ADDR_ANY_INIT;
+	uint8_t o[16];
+
+	CHECK(d != NULL);
+	CHECK_EQ(pref64_disc_solicit_timeout(d, 1000), 0);
+	CHECK(pref64_disc_solicit(d, 1000) != 0);
+	CHECK_EQ(pref64_disc_solicit_timeout(d, 1000), 4000);
+	CHECK_EQ(pref64_disc_solicit(d, 4999), 0);
+	CHECK(pref64_disc_solicit(d, 5000) != 0);
+	CHECK(pref64_disc_solicit(d, 9500) != 0);
+	CHECK_EQ(pref64_disc_solicit_timeout(d, 9500), -1);
+	CHECK_EQ(pref64_disc_solicit(d, 20000), 0);
+	pref64_disc_free(d);
+	/* An RA prefix before the second one: no more. */
+	d = disc("lo");
+	CHECK(d != NULL);
+	CHECK(pref64_disc_solicit(d, 1000) != 0);
+	opts(o, "64:ff9b::/96", 600);
+	pref64_disc_feed(d, (int)if_nametoindex("lo"), &rtr, o, 16, 2000);
+	CHECK_EQ(pref64_disc_solicit(d, 5000), 0);
+	CHECK_EQ(pref64_disc_solicit_timeout(d, 5000), -1);
 	pref64_disc_free(d);
 }

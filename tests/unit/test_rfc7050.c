@@ -143,8 +143,8 @@ static size_t response(uint8_t *m, int rcode, const char *const *aaaa, const uin
 
 TEST(rfc7050_parse_answer_ttls)
 {
-	static const char *const aaaa[] = { "64:ff9b::c000:aa", "64:ff9b::c000:ab", "2001:db8:122:344:c0:0:aa00:0" };
-	static const uint32_t ttl[] = { 3600, 300, 60 };
+	static const char *const aaaa[] = { "64:ff9b::c000:aa", "2001:db8:122:344:c0:0:aa00:0", "64:ff9b::c000:ab" };
+	static const uint32_t ttl[] = { 3600, 60, 300 };
 	struct rfc7050_prefix out[RFC7050_MAX];
 	uint8_t m[512];
 	size_t len = response(m, 0, aaaa, ttl, 3);
@@ -154,6 +154,11 @@ TEST(rfc7050_parse_answer_ttls)
 	CHECK_EQ(out[0].ttl, 300);			/* the shorter-lived of its two records */
 	CHECK(is(&out[1].prefix, "2001:db8:122:344::/64"));
 	CHECK_EQ(out[1].ttl, 60);
+	/* Room for one: the first prefix, its TTL still from every record that shows it. */
+	CHECK_EQ(rfc7050_parse(m, len, out, 1), 1);
+	CHECK(is(&out[0].prefix, "64:ff9b::/96"));
+	CHECK_EQ(out[0].ttl, 300);
+	CHECK_EQ(rfc7050_parse(m, len, out, 0), 0);
 }
 
 TEST(rfc7050_parse_negative_and_malformed)
