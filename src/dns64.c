@@ -12,9 +12,10 @@
 
 #include "dns64_internal.h"
 
-#define JOBS_MAX 65536u
+/* A job number is the job's generation << 16 | its slot. */
 #define JOB_SLOT(id) ((id) & 0xffffu)
 #define JOB_GEN(id) ((id) >> 16)
+_Static_assert(DNS64_JOBS_MAX <= 0x10000, "a job's slot is 16 bits of its number");
 
 enum stage { ST_FREE, ST_PASS, ST_AAAA, ST_A, ST_PTR };
 
@@ -34,6 +35,7 @@ struct dns64 {
 	struct dns64_conf conf;
 	struct stats *st;
 	struct dns64_cache *cache;
+	struct dns64_local local;
 	struct job *jobs;
 	uint32_t n_jobs, free_job, active;
 	uint16_t ttl_off[DNS64_MSG_MAX / 11 + 1];	/* an RR takes at least 11 bytes */
@@ -53,8 +55,8 @@ struct dns64 *dns64_new(const struct dns64_conf *c, struct stats *st)
 		d->conf.n_exclude = DNS64_EXCLUDE_MAX;
 	d->st = st;
 	d->free_job = UINT32_MAX;
-	if (c->cache_max && !(d->cache = dns64_cache_new(c->cache_max))) {
-		free(d);
+	if (!dns64_local_init(&d->local) || (c->cache_max && !(d->cache = dns64_cache_new(c->cache_max)))) {
+		dns64_free(d);
 		return NULL;
 	}
 	return d;
@@ -84,6 +86,7 @@ void dns64_free(struct dns64 *d)
 			job_end(d, &d->jobs[i]);
 	free(d->jobs);
 	dns64_cache_free(d->cache);
+	dns64_local_free(&d->local);
 	free(d);
 }
 
@@ -110,10 +113,10 @@ static struct job *job_new(struct dns64 *d, const struct dns64_client *cl)
 		uint32_t n = d->n_jobs ? d->n_jobs * 2 : 64;
 		struct job *nj;
 
-		if (d->n_jobs >= JOBS_MAX)
+		if (d->n_jobs >= DNS64_JOBS_MAX)
 			return NULL;
-		if (n > JOBS_MAX)
-			n = JOBS_MAX;
+		if (n > DNS64_JOBS_MAX)
+			n = DNS64_JOBS_MAX;
 		if (!(nj = realloc(d->jobs, n * sizeof(*nj))))
 			return NULL;
 		memset(nj + d->n_jobs, 0, (n - d->n_jobs) * sizeof(*nj));
@@ -169,6 +172,7 @@ static enum dns64_act finish(struct dns64 *d, const struct dns64_client *cl, ldn
 	size_t len = 0;
 	struct dns64_wire w;
 	enum dns64_act act;
+	uint32_t life;
 
 	if (!p || ldns_pkt2wire(&wire, p, &len) != LDNS_STATUS_OK || len < 12 + cl->qname_len + 4u) {
 		/* Out of memory: a bare SERVFAIL header is all that can be said. */
@@ -180,11 +184,11 @@ static enum dns64_act finish(struct dns64 *d, const struct dns64_client *cl, ldn
 		return step(out, DNS64_ANSWER, d->out, len, job);
 	}
 	w = (struct dns64_wire){ .msg = wire, .len = len, .ttl_off = d->ttl_off };
-	if (!dns64_wire_ttls(wire, len, d->ttl_off, sizeof(d->ttl_off) / sizeof(d->ttl_off[0]), &w.n_ttl))
-		cache = false;
-	if (cache && d->cache)
+	/* The TTL offsets are for aging a cached copy; the reply sent now has age 0 and needs none. */
+	if (cache && d->cache && (life = dns64_wire_lifetime(p)) &&
+	    dns64_wire_ttls(wire, len, d->ttl_off, sizeof(d->ttl_off) / sizeof(d->ttl_off[0]), &w.n_ttl))
 		d->st->c[STAT_DNS64_CACHE_EVICTED] +=
-			dns64_cache_put(d->cache, key, dns64_cache_key(cl, key), &w, dns64_wire_lifetime(p), now);
+			dns64_cache_put(d->cache, key, dns64_cache_key(cl, key), &w, life, now);
 	ldns_pkt_free(p);
 	act = send_wire(d, cl, &w, 0, job, out);
 	free(wire);
@@ -273,12 +277,11 @@ static bool client_of(const uint8_t *w, const ldns_pkt *p, size_t max, struct dn
 	return true;
 }
 
-/* Starts a job for a query the cache could not answer. */
-static enum dns64_act start(struct dns64 *d, const struct dns64_client *cl, const ldns_rdf *qname, uint64_t now,
-			    struct dns64_step *out)
+/* Starts a job for a query the cache could not answer; ptr as for dns64_local_answer(). */
+static enum dns64_act start(struct dns64 *d, const struct dns64_client *cl, const ldns_rdf *qname,
+			    const ldns_rdf *ptr, uint64_t now, struct dns64_step *out)
 {
 	struct job *j = job_new(d, cl);
-	ldns_rdf *target;
 	ldns_rr *cname = NULL;
 
 	if (!j) {
@@ -286,20 +289,17 @@ static enum dns64_act start(struct dns64 *d, const struct dns64_client *cl, cons
 		return servfail(d, cl, 0, now, out);
 	}
 	/* §5.5: with CD=1 the client validates, and synthetic data would fail it: relay only. */
-	if (cl->qclass == LDNS_RR_CLASS_IN && !cl->cd) {
-		if (cl->qtype == LDNS_RR_TYPE_AAAA) {
-			j->stage = ST_AAAA;
-			return ask(d, j, ldns_rdf_clone(qname), LDNS_RR_TYPE_AAAA, now, out);
+	if (cl->qclass == LDNS_RR_CLASS_IN && !cl->cd && cl->qtype == LDNS_RR_TYPE_AAAA) {
+		j->stage = ST_AAAA;
+		return ask(d, j, ldns_rdf_clone(qname), LDNS_RR_TYPE_AAAA, now, out);
+	}
+	if (ptr) {
+		if ((j->chain = ldns_rr_list_new()) && (cname = dns64_ptr_cname(qname, ptr)) &&
+		    ldns_rr_list_push_rr(j->chain, cname)) {
+			j->stage = ST_PTR;
+			return ask(d, j, ldns_rdf_clone(ptr), LDNS_RR_TYPE_PTR, now, out);
 		}
-		if (cl->qtype == LDNS_RR_TYPE_PTR && (target = dns64_ptr_target(&d->conf, qname))) {
-			if ((j->chain = ldns_rr_list_new()) && (cname = dns64_ptr_cname(qname, target)) &&
-			    ldns_rr_list_push_rr(j->chain, cname)) {
-				j->stage = ST_PTR;
-				return ask(d, j, target, LDNS_RR_TYPE_PTR, now, out);
-			}
-			ldns_rr_free(cname);
-			ldns_rdf_deep_free(target);
-		}
+		ldns_rr_free(cname);
 	}
 	j->stage = ST_PASS;
 	return ask(d, j, ldns_rdf_clone(qname), cl->qtype, now, out);
@@ -309,6 +309,7 @@ enum dns64_act dns64_query(struct dns64 *d, const uint8_t *q, size_t len, size_t
 			   struct dns64_step *out)
 {
 	ldns_pkt *p = NULL, *local;
+	ldns_rdf *ptr = NULL;
 	struct dns64_client cl;
 	struct dns64_wire w;
 	uint8_t key[DNS64_KEY_MAX];
@@ -332,6 +333,10 @@ enum dns64_act dns64_query(struct dns64 *d, const uint8_t *q, size_t len, size_t
 	}
 	const ldns_rdf *qname = ldns_rr_owner(ldns_rr_list_rr(ldns_pkt_question(p), 0));
 
+	/* §5.3.1: the in-addr.arpa name a PTR under the prefix is CNAMEd to, worked out once for both the
+	 * local answer and the upstream query; §5.5: with CD=1 the PTR is relayed. */
+	if (cl.qclass == LDNS_RR_CLASS_IN && cl.qtype == LDNS_RR_TYPE_PTR && !cl.cd)
+		ptr = dns64_ptr_target(&d->conf, qname);
 	if (cl.badvers) {
 		COUNT(d, DNS64_ANSWER_BADVERS);
 		act = finish(d, &cl, dns64_reply_new(&cl, LDNS_RCODE_NOERROR), false, 0, now, out);
@@ -339,15 +344,16 @@ enum dns64_act dns64_query(struct dns64 *d, const uint8_t *q, size_t len, size_t
 		/* Zone transfers are between authoritative servers, not through a resolver. */
 		COUNT(d, DNS64_ANSWER_NOTIMP);
 		act = finish(d, &cl, dns64_reply_new(&cl, LDNS_RCODE_NOTIMPL), false, 0, now, out);
-	} else if ((local = dns64_local_answer(&d->conf, &cl, qname))) {
+	} else if ((local = dns64_local_answer(&d->conf, &d->local, &cl, qname, ptr))) {
 		COUNT(d, DNS64_ANSWER_LOCAL);
 		act = finish(d, &cl, local, false, 0, now, out);
 	} else if (d->cache && dns64_cache_get(d->cache, key, dns64_cache_key(&cl, key), now, &w, &age)) {
 		COUNT(d, DNS64_ANSWER_CACHE);
 		act = send_wire(d, &cl, &w, age, 0, out);
 	} else {
-		act = start(d, &cl, qname, now, out);
+		act = start(d, &cl, qname, ptr, now, out);
 	}
+	ldns_rdf_deep_free(ptr);
 	ldns_pkt_free(p);
 	return act;
 }

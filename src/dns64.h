@@ -20,6 +20,9 @@ struct stats;
 #define DNS64_TTL_NOSOA 600
 /* Largest DNS message handled (TCP length field). */
 #define DNS64_MSG_MAX 65535
+/* Queries waiting for upstream answers at once; one more gets SERVFAIL (DNS64_JOBS_FULL). The server sizes
+ * its tables by it: a job waits for one upstream query at a time, each holding a socket of its own. */
+#define DNS64_JOBS_MAX 4096
 
 struct dns64_conf {
 	struct prefix6 prefix;		/* pool6 (RFC 6052 length) */
@@ -67,5 +70,9 @@ unsigned dns64_cache_count(const struct dns64 *d);
 /* Skip the (possibly compressed) name at *off (RFC 1035 §4.1.4); false when it runs off the message or
  * loops. For the few fixed places read without ldns: a query's EDNS size, a cached reply's TTLs. */
 bool dns64_skip_name(const uint8_t *m, size_t len, size_t *off);
+/* The header of a reply to query q (len bytes) into out: q's ID, opcode and RD, QR set, the other flags
+ * clear, every count 0; 0 when q is shorter than a header, else 12. Alone, the answer to a query that did
+ * not parse far enough for a question (FORMERR, NOTIMP); the server's REFUSED adds the question. */
+size_t dns64_wire_header_only(uint8_t *out, const uint8_t *q, size_t len, uint8_t rcode);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dns64.h"
 #include "dns64_server.h"
 
 #define HDR 12
@@ -112,17 +113,14 @@ bool dns64_acl_allows(const struct dns64_acl *a, const struct sockaddr *sa)
 size_t dns64_refused(const uint8_t *q, size_t len, uint8_t *out)
 {
 	size_t off = HDR;
-	bool question;
 
 	if (len < HDR || (q[2] & 0x80))
 		return 0;
+	dns64_wire_header_only(out, q, len, RCODE_REFUSED);
 	/* The question goes back when there is exactly one and it is whole; a name is at most 255 bytes. */
-	question = q[4] == 0 && q[5] == 1 && dns64_skip_name(q, len, &off) && off + 4 <= len && off - HDR <= 255;
-	memcpy(out, q, question ? off + 4 : HDR);
-	out[2] = 0x80 | (q[2] & 0x79);	/* QR, the opcode and RD back; AA and TC clear */
-	out[3] = RCODE_REFUSED;		/* RA, Z, AD, CD clear */
-	out[4] = 0;
-	out[5] = question;
-	memset(out + 6, 0, 6);
-	return question ? off + 4 : HDR;
+	if (q[4] != 0 || q[5] != 1 || !dns64_skip_name(q, len, &off) || off + 4 > len || off - HDR > 255)
+		return HDR;
+	memcpy(out + HDR, q + HDR, off + 4 - HDR);
+	out[5] = 1;
+	return off + 4;
 }

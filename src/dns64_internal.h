@@ -65,10 +65,11 @@ uint32_t dns64_wire_lifetime(const ldns_pkt *p);
  * Returns the length; *truncated says whether TC was set. */
 size_t dns64_wire_emit(uint8_t *out, const struct dns64_wire *w, uint32_t age_s, const struct dns64_client *cl,
 		       bool *truncated);
-/* FORMERR/NOTIMP for a query that did not parse far enough for a question: the header alone. */
-size_t dns64_wire_header_only(uint8_t *out, const uint8_t *q, size_t len, uint8_t rcode);
 
 /* dns64_synth.c */
+/* A record with one data field, class IN: owner is copied, rd taken (freed on failure too); NULL out of
+ * memory, also when rd is NULL. */
+ldns_rr *dns64_rr_new(ldns_rr_type type, const ldns_rdf *owner, uint32_t ttl, ldns_rdf *rd);
 bool dns64_excluded(const struct dns64_conf *c, const struct in6_addr *a);
 /* Whether rr is an RRSIG over type t. */
 bool dns64_rrsig_covers(const ldns_rr *rr, ldns_rr_type t);
@@ -78,14 +79,28 @@ ldns_rdf *dns64_chain_end(const ldns_rr_list *answer, const ldns_rdf *name);
  * (TTL capped at ttl_cap). Sets *n_synth and *n_nonglobal (A RRs left out by RFC 6052 §3.1). */
 ldns_rr_list *dns64_synth_answer(const struct dns64_conf *c, const ldns_rr_list *a_answer, uint32_t ttl_cap,
 				 unsigned *n_synth, unsigned *n_nonglobal);
+/* The in-addr.arpa name of v4 (RFC 1035 §3.5); NULL out of memory. */
+ldns_rdf *dns64_inaddr_name(struct in_addr v4);
 /* RFC 6147 §5.3.1: if name is an ip6.arpa name of an address inside the prefix, the in-addr.arpa
  * name to CNAME it to (else NULL). */
 ldns_rdf *dns64_ptr_target(const struct dns64_conf *c, const ldns_rdf *name);
 /* The §5.3.1 option (b) CNAME from name to target (TTL DNS64_TTL_PTR_CNAME); NULL out of memory. */
 ldns_rr *dns64_ptr_cname(const ldns_rdf *name, const ldns_rdf *target);
 
-/* dns64_local.c: RFC 8880 §7 names. Returns a reply packet (to be freed) or NULL if not local. */
-ldns_pkt *dns64_local_answer(const struct dns64_conf *c, const struct dns64_client *cl, const ldns_rdf *qname);
+/* dns64_local.c: the RFC 8880 §7 names, made once per engine: ipv4only.arpa, then the in-addr.arpa names
+ * of its two addresses (RFC 7050 §2.2), and ipv4only.arpa's A records. */
+#define DNS64_LOCAL_ZONES 3
+struct dns64_local {
+	ldns_rdf *apex[DNS64_LOCAL_ZONES];
+	ldns_rr_list *wka;
+};
+/* False out of memory (what was made is freed). */
+bool dns64_local_init(struct dns64_local *l);
+void dns64_local_free(struct dns64_local *l);
+/* The reply (to be freed) when qname is a local name, else NULL. ptr: dns64_ptr_target() of the query,
+ * NULL when there is none or the query is no PTR/IN with CD=0. */
+ldns_pkt *dns64_local_answer(const struct dns64_conf *c, const struct dns64_local *l, const struct dns64_client *cl,
+			     const ldns_rdf *qname, const ldns_rdf *ptr);
 /* A reply skeleton for cl: header flags and the question, no records. */
 ldns_pkt *dns64_reply_new(const struct dns64_client *cl, ldns_pkt_rcode rcode);
 

@@ -181,7 +181,7 @@ void dns64_server_job_drop_conn(struct dns64_server *s, unsigned ci)
 {
 	struct conn *c = &s->conn[ci];
 
-	for (int i = 0; c->waiting && i < JOBS_MAX; i++) {
+	for (int i = 0; c->waiting && i < DNS64_JOBS_MAX; i++) {
 		struct client *cl = &s->cl[i];
 
 		if (!cl->busy || cl->lis >= 0 || cl->conn != ci || cl->gen != c->gen || client_take(s, cl->job) < 0)
@@ -204,16 +204,15 @@ static void on_upstream(void *opaque, uint32_t job, const uint8_t *a, size_t len
 	dns64_server_job_step(s, act, &st, now);
 }
 
-/* A query the engine sends upstream: its client waits in the job table. -1 when the table is full (the
- * job is dropped then). */
+/* A query the engine sends upstream: its client waits in the job table. The table has a row for every job
+ * the engine may hold (DNS64_JOBS_MAX; one more gets SERVFAIL there, DNS64_JOBS_FULL), so it is never full;
+ * if it were, the job would be dropped (-1, counted as DNS64_DROP_CANCEL) rather than a row overwritten. */
 int dns64_server_job_start(struct dns64_server *s, const struct dns64_step *st)
 {
 	int i = client_new(s, st->job);
 
-	if (i < 0) {
+	if (i < 0)
 		dns64_cancel(s->eng, st->job);
-		dns64_srv_count(s, STAT_DNS64_DROP_OVERLOAD);
-	}
 	return i;
 }
 
@@ -444,12 +443,12 @@ static void describe(struct dns64_server *s, const struct conf *c, const struct 
 			 (unsigned)c->dns64_cache_size);
 }
 
-/* Every upstream try holds a socket (up to DNS64_UP_SLOTS at once) and every TCP client one: more than
+/* Every upstream try holds a socket (up to DNS64_JOBS_MAX at once) and every TCP client one: more than
  * the usual soft limit of 1024 descriptors, so the soft limit goes up to what the hard one allows. */
 static void raise_fd_limit(void)
 {
 	struct rlimit r;
-	rlim_t want = DNS64_UP_SLOTS + TCP_CONNS_MAX + 1024;
+	rlim_t want = DNS64_JOBS_MAX + TCP_CONNS_MAX + 1024;
 
 	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < want) {
 		r.rlim_cur = r.rlim_max < want ? r.rlim_max : want;
@@ -474,8 +473,8 @@ struct dns64_server *dns64_server_start(const struct conf *c, struct stats *st, 
 	s->st = st;
 	s->epfd = s->wakefd = -1;
 	s->cl_free = 0;
-	for (int i = 0; i < JOBS_MAX; i++)
-		s->cl[i].next = i + 1 < JOBS_MAX ? i + 1 : -1;
+	for (int i = 0; i < DNS64_JOBS_MAX; i++)
+		s->cl[i].next = i + 1 < DNS64_JOBS_MAX ? i + 1 : -1;
 	for (int i = 0; i < JOB_BUCKETS; i++)
 		s->bucket[i] = -1;
 	for (int i = 0; i < TCP_CONNS_MAX; i++)

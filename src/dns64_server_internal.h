@@ -22,7 +22,6 @@
 #define TCP_CONNS_MAX 128
 #define TCP_IDLE_MS 10000	/* RFC 7766 §6.2.3: seconds, not minutes, for an idle client */
 #define TCP_OUT_MAX (256 * 1024)	/* replies a client does not read: beyond this it is dropped */
-#define JOBS_MAX DNS64_UP_SLOTS	/* a job waits for one upstream query at a time */
 #define JOB_BUCKETS 2048
 #define HDR 12
 
@@ -77,7 +76,7 @@ struct dns64_server {
 	unsigned n_lis;
 	struct listener lis[2 * CONF_DNS64_LISTEN_MAX];
 	int bucket[JOB_BUCKETS], cl_free;
-	struct client cl[JOBS_MAX];
+	struct client cl[DNS64_JOBS_MAX];	/* the engine refuses more jobs (DNS64_JOBS_FULL) */
 	struct conn conn[TCP_CONNS_MAX];
 	/* What `status` shows: written once at start, the numbers by the thread after each wait. */
 	char desc[200];

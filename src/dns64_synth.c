@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "dns64_internal.h"
+#include "rfc7050.h"
 
 /* RFC 6147 §5.1.4: the default exclusion set is ::ffff:0:0/96 (IPv4-mapped addresses). */
 static const struct prefix6 exclude_default = {
@@ -12,12 +13,11 @@ static const struct prefix6 exclude_default = {
 	.len = 96,
 };
 
-/* RFC 7050 §2.2: 192.0.0.170 and 192.0.0.171, synthesized whatever the prefix (RFC 8880 §7.1). */
-static bool dns64_is_wka(struct in_addr v4)
+/* RFC 6052 §3.1: the WKP never carries a non-global IPv4 address, except the RFC 7050 WKAs, which exist
+ * to be synthesized with whatever prefix the DNS64 has (RFC 8880 §7.1). For AAAA and PTR alike. */
+static bool synth_refused(const struct dns64_conf *c, struct in_addr v4)
 {
-	uint32_t h = ntohl(v4.s_addr);
-
-	return h == 0xc00000aa || h == 0xc00000ab;
+	return rfc6052_nonglobal_refused(&c->prefix, v4, c->allow_nonglobal) && !rfc7050_is_wka(v4);
 }
 
 bool dns64_excluded(const struct dns64_conf *c, const struct in6_addr *a)
@@ -97,33 +97,37 @@ bool dns64_rrsig_covers(const ldns_rr *rr, ldns_rr_type t)
 	return tc && ldns_rdf_size(tc) == 2 && ldns_rdf2native_int16(tc) == t;
 }
 
-static ldns_rr *synth_aaaa(const struct dns64_conf *c, const ldns_rr *a, struct in_addr v4, uint32_t ttl_cap)
+ldns_rr *dns64_rr_new(ldns_rr_type type, const ldns_rdf *owner, uint32_t ttl, ldns_rdf *rd)
 {
-	ldns_rr *rr = ldns_rr_new_frm_type(LDNS_RR_TYPE_AAAA);
-	ldns_rdf *rd;
-	struct in6_addr v6;
+	ldns_rr *rr = ldns_rr_new_frm_type(type);	/* class IN */
+	ldns_rdf *o = ldns_rdf_clone(owner);
 
-	if (!rr)
-		return NULL;
-	rfc6052_embed(&c->prefix, v4, &v6);
-	rd = ldns_rdf_new_frm_data(LDNS_RDF_TYPE_AAAA, 16, v6.s6_addr);
-	if (!rd) {
+	if (!rr || !o || !rd) {
 		ldns_rr_free(rr);
+		ldns_rdf_deep_free(o);
+		ldns_rdf_deep_free(rd);
 		return NULL;
 	}
-	/* RFC 6147 §5.1.7: owner of the A RR, class IN, TTL min(A TTL, cap). */
-	ldns_rr_set_owner(rr, ldns_rdf_clone(ldns_rr_owner(a)));
-	ldns_rr_set_class(rr, LDNS_RR_CLASS_IN);
-	ldns_rr_set_ttl(rr, ldns_rr_ttl(a) < ttl_cap ? ldns_rr_ttl(a) : ttl_cap);
+	ldns_rr_set_owner(rr, o);
+	ldns_rr_set_ttl(rr, ttl);
 	ldns_rr_set_rdf(rr, rd, 0);
 	return rr;
+}
+
+static ldns_rr *synth_aaaa(const struct dns64_conf *c, const ldns_rr *a, struct in_addr v4, uint32_t ttl_cap)
+{
+	struct in6_addr v6;
+
+	rfc6052_embed(&c->prefix, v4, &v6);
+	/* RFC 6147 §5.1.7: owner of the A RR, class IN, TTL min(A TTL, cap). */
+	return dns64_rr_new(LDNS_RR_TYPE_AAAA, ldns_rr_owner(a), ldns_rr_ttl(a) < ttl_cap ? ldns_rr_ttl(a) : ttl_cap,
+			    ldns_rdf_new_frm_data(LDNS_RDF_TYPE_AAAA, 16, v6.s6_addr));
 }
 
 ldns_rr_list *dns64_synth_answer(const struct dns64_conf *c, const ldns_rr_list *a_answer, uint32_t ttl_cap,
 				 unsigned *n_synth, unsigned *n_nonglobal)
 {
 	ldns_rr_list *out = ldns_rr_list_new();
-	bool wkp_rule = !c->allow_nonglobal && rfc6052_is_wkp(&c->prefix);
 
 	*n_synth = *n_nonglobal = 0;
 	for (size_t i = 0; out && i < ldns_rr_list_rr_count(a_answer); i++) {
@@ -136,9 +140,7 @@ ldns_rr_list *dns64_synth_answer(const struct dns64_conf *c, const ldns_rr_list 
 			if (!rd || ldns_rdf_size(rd) != 4)
 				continue;
 			memcpy(&v4, ldns_rdf_data(rd), 4);
-			/* RFC 6052 §3.1: the WKP never carries a non-global IPv4 address, except the
-			 * RFC 7050 WKAs that exist to be synthesized with it. */
-			if (wkp_rule && !ipv4_is_global(v4) && !dns64_is_wka(v4)) {
+			if (synth_refused(c, v4)) {
 				(*n_nonglobal)++;
 				continue;
 			}
@@ -174,13 +176,20 @@ static int nibble(const ldns_rdf *name, unsigned i)
 	return -1;
 }
 
+ldns_rdf *dns64_inaddr_name(struct in_addr v4)
+{
+	const uint8_t *b = (const uint8_t *)&v4.s_addr;
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%u.%u.%u.%u.in-addr.arpa.", b[3], b[2], b[1], b[0]);
+	return ldns_dname_new_frm_str(buf);
+}
+
 ldns_rdf *dns64_ptr_target(const struct dns64_conf *c, const ldns_rdf *name)
 {
 	static const uint8_t ip6arpa[] = "\003ip6\004arpa";
 	struct in6_addr a;
 	struct in_addr v4;
-	char buf[64];
-	const uint8_t *b;
 
 	/* RFC 3596 §2.5: 32 one-nibble labels, least significant first, then ip6.arpa. */
 	if (ldns_rdf_size(name) != 64 + sizeof(ip6arpa) || ldns_dname_label_count(name) != 34 ||
@@ -195,28 +204,12 @@ ldns_rdf *dns64_ptr_target(const struct dns64_conf *c, const ldns_rdf *name)
 		else
 			a.s6_addr[15 - i / 2] = (uint8_t)n;
 	}
-	if (!rfc6052_extract(&c->prefix, &a, &v4))
+	if (!rfc6052_extract(&c->prefix, &a, &v4) || synth_refused(c, v4))
 		return NULL;
-	if (!c->allow_nonglobal && rfc6052_is_wkp(&c->prefix) && !ipv4_is_global(v4) && !dns64_is_wka(v4))
-		return NULL;
-	b = (const uint8_t *)&v4.s_addr;
-	snprintf(buf, sizeof(buf), "%u.%u.%u.%u.in-addr.arpa.", b[3], b[2], b[1], b[0]);
-	return ldns_dname_new_frm_str(buf);
+	return dns64_inaddr_name(v4);
 }
 
 ldns_rr *dns64_ptr_cname(const ldns_rdf *name, const ldns_rdf *target)
 {
-	ldns_rr *cname = ldns_rr_new_frm_type(LDNS_RR_TYPE_CNAME);
-	ldns_rdf *t = ldns_rdf_clone(target), *owner = ldns_rdf_clone(name);
-
-	if (!cname || !t || !owner) {
-		ldns_rr_free(cname);
-		ldns_rdf_deep_free(t);
-		ldns_rdf_deep_free(owner);
-		return NULL;
-	}
-	ldns_rr_set_owner(cname, owner);
-	ldns_rr_set_ttl(cname, DNS64_TTL_PTR_CNAME);
-	ldns_rr_set_rdf(cname, t, 0);
-	return cname;
+	return dns64_rr_new(LDNS_RR_TYPE_CNAME, name, DNS64_TTL_PTR_CNAME, ldns_rdf_clone(target));
 }

@@ -54,7 +54,7 @@ struct dns64_up {
 	unsigned rnd_left;
 	uint8_t rnd[256];
 	uint8_t rx[DNS64_MSG_MAX];
-	struct slot s[DNS64_UP_SLOTS];
+	struct slot s[DNS64_JOBS_MAX];	/* a job has one query in flight at most; a slot is 16 bits of a tag */
 };
 
 static void count(struct dns64_up *u, enum stat_id id)
@@ -360,7 +360,7 @@ void dns64_up_event(struct dns64_up *u, uint32_t id, uint32_t events, uint64_t n
 {
 	uint32_t slot = id & 0xffff;
 
-	if (slot >= DNS64_UP_SLOTS || !u->s[slot].busy || u->s[slot].fd < 0 || u->s[slot].gen != id >> 16)
+	if (slot >= DNS64_JOBS_MAX || !u->s[slot].busy || u->s[slot].fd < 0 || u->s[slot].gen != id >> 16)
 		return;		/* an event queued for a socket that has been closed since */
 	if (u->s[slot].tcp)
 		tcp_event(u, (int)slot, events, now);
@@ -398,7 +398,7 @@ bool dns64_up_send(struct dns64_up *u, uint32_t job, const uint8_t *q, size_t le
 
 void dns64_up_cancel(struct dns64_up *u, uint32_t job)
 {
-	for (int i = 0; i < DNS64_UP_SLOTS; i++) {
+	for (int i = 0; i < DNS64_JOBS_MAX; i++) {
 		struct slot *s = &u->s[i];
 
 		if (s->busy && s->job == job) {
@@ -435,10 +435,10 @@ struct dns64_up *dns64_up_new(const struct dns64_up_addr *ups, unsigned n, uint3
 	u->opaque = opaque;
 	u->head = u->tail = -1;
 	u->free_head = 0;
-	for (int i = 0; i < DNS64_UP_SLOTS; i++) {
+	for (int i = 0; i < DNS64_JOBS_MAX; i++) {
 		u->s[i].fd = -1;
 		u->s[i].prev = -1;
-		u->s[i].next = i + 1 < DNS64_UP_SLOTS ? i + 1 : -1;
+		u->s[i].next = i + 1 < DNS64_JOBS_MAX ? i + 1 : -1;
 	}
 	return u;
 }
@@ -447,7 +447,7 @@ void dns64_up_free(struct dns64_up *u)
 {
 	if (!u)
 		return;
-	for (int i = 0; i < DNS64_UP_SLOTS; i++)
+	for (int i = 0; i < DNS64_JOBS_MAX; i++)
 		if (u->s[i].busy)
 			close_try(u, i);
 	free(u);

@@ -15,8 +15,6 @@
 #include "conf.h"
 #include "stats.h"
 
-/* Upstream queries in flight at once; a job has at most one. */
-#define DNS64_UP_SLOTS 4096	/* < 65536: a slot is 16 bits of the epoll tag */
 /* Rounds over the upstream list before a query has failed. */
 #define DNS64_UP_ROUNDS 2
 

@@ -139,7 +139,7 @@ static void warn_nonglobal(const struct prefix6 *p, struct in_addr a)
 {
 	char s[INET_ADDRSTRLEN];
 
-	if (!rfc6052_is_wkp(p) || ipv4_is_global(a))
+	if (!rfc6052_nonglobal_refused(p, a, false))
 		return;
 	fprintf(stderr, "xlat64 map: warning: %s is not a global IPv4 address; with " WKP_TEXT " the translator "
 		"drops it (RFC 6052 section 3.1) unless allow-nonglobal-ipv4 is on\n",

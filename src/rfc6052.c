@@ -221,3 +221,8 @@ bool ipv4_is_global(struct in_addr a)
 			return false;
 	return true;
 }
+
+bool rfc6052_nonglobal_refused(const struct prefix6 *p, struct in_addr v4, bool allow_nonglobal)
+{
+	return !allow_nonglobal && rfc6052_is_wkp(p) && !ipv4_is_global(v4);
+}

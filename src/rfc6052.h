@@ -48,5 +48,8 @@ bool rfc6052_extract(const struct prefix6 *p, const struct in6_addr *a, struct i
  * RFC 5737 documentation, RFC 6598 shared, multicast, ...). */
 bool rfc6052_is_wkp(const struct prefix6 *p);
 bool ipv4_is_global(struct in_addr a);
+/* The §3.1 rule itself: whether v4 must not be embedded in p (p is the WKP and v4 is not global), unless
+ * allow_nonglobal, the administrator's override (allow-nonglobal-ipv4). */
+bool rfc6052_nonglobal_refused(const struct prefix6 *p, struct in_addr v4, bool allow_nonglobal);
 
 #endif

@@ -13,15 +13,18 @@
 
 #include "rfc7050.h"
 
-#define WKA_PRIMARY 0xc00000aau		/* 192.0.0.170 */
-#define WKA_SECONDARY 0xc00000abu	/* 192.0.0.171 */
+bool rfc7050_is_wka(struct in_addr a)
+{
+	uint32_t h = ntohl(a.s_addr);
+
+	return h == RFC7050_WKA_PRIMARY || h == RFC7050_WKA_SECONDARY;
+}
 
 /* The WKA a holds at length len, 0 if none; *p gets the prefix in front of it. */
 static uint32_t wka_at(const struct in6_addr *a, uint8_t len, struct prefix6 *p)
 {
 	struct in_addr v4;
 	const char *why;
-	uint32_t h;
 
 	memset(p, 0, sizeof(*p));
 	memcpy(p->addr.s6_addr, a->s6_addr, len / 8);	/* every RFC 6052 length is whole bytes */
@@ -29,15 +32,14 @@ static uint32_t wka_at(const struct in6_addr *a, uint8_t len, struct prefix6 *p)
 	/* A /96 whose u-octet is set is no RFC 6052 prefix (§2.2); shorter ones skip the u-octet. */
 	if (!rfc6052_prefix_valid(p, &why) || !rfc6052_extract(p, a, &v4))
 		return 0;
-	h = ntohl(v4.s_addr);
-	return h == WKA_PRIMARY || h == WKA_SECONDARY ? h : 0;
+	return rfc7050_is_wka(v4) ? ntohl(v4.s_addr) : 0;
 }
 
 /* Whether one of the n addresses is the other WKA embedded in p. */
 static bool partner_seen(const struct in6_addr *aaaa, size_t n, const struct prefix6 *p, uint32_t wka)
 {
 	struct in6_addr want;
-	struct in_addr v4 = { htonl(wka == WKA_PRIMARY ? WKA_SECONDARY : WKA_PRIMARY) };
+	struct in_addr v4 = { htonl(wka == RFC7050_WKA_PRIMARY ? RFC7050_WKA_SECONDARY : RFC7050_WKA_PRIMARY) };
 
 	rfc6052_embed(p, v4, &want);
 	for (size_t i = 0; i < n; i++)

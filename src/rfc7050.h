@@ -6,6 +6,7 @@
 #ifndef XLAT64_RFC7050_H
 #define XLAT64_RFC7050_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,6 +14,12 @@
 
 #define RFC7050_NAME "ipv4only.arpa"
 #define RFC7050_MAX 8			/* prefixes kept from one answer */
+/* RFC 7050 §2.2: the Well-Known IPv4-only Addresses, ipv4only.arpa's A records (host byte order). */
+#define RFC7050_WKA_PRIMARY 0xc00000aau		/* 192.0.0.170 */
+#define RFC7050_WKA_SECONDARY 0xc00000abu	/* 192.0.0.171 */
+
+/* Whether a (network byte order) is one of the two WKAs. */
+bool rfc7050_is_wka(struct in_addr a);
 
 struct rfc7050_prefix {
 	struct prefix6 prefix;

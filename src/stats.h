@@ -104,11 +104,10 @@
 	X(DNS64_NONGLOBAL, "DNS64: A records not synthesized because the prefix is 64:ff9b::/96 and the IPv4 address is not global (RFC 6052 section 3.1)") \
 	X(DNS64_TRUNCATED, "DNS64: answers too long for the client, sent with TC=1 and no records (RFC 6147 section 5.4)") \
 	X(DNS64_CACHE_EVICTED, "DNS64: cache entries dropped before they expired to make room (dns64-cache-size)") \
-	X(DNS64_JOBS_FULL, "DNS64: queries refused with SERVFAIL because 65535 were already waiting for upstream answers") \
+	X(DNS64_JOBS_FULL, "DNS64: queries refused with SERVFAIL because 4096 were already waiting for upstream answers") \
 	/* DNS64 server (dns64_server.c, dns64_upstream.c): listeners and upstream queries. */ \
 	X(DNS64_REFUSED, "DNS64: query from a client outside dns64-allow, answered REFUSED") \
 	X(DNS64_DROP_LONG, "DNS64: UDP query longer than 4096 bytes (a query is one question and an OPT record); dropped") \
-	X(DNS64_DROP_OVERLOAD, "DNS64: query dropped because 4096 queries already wait for upstream answers (the client asks again)") \
 	X(DNS64_DROP_SEND, "DNS64: reply the socket would not take (client gone, buffer full); not sent") \
 	X(DNS64_TCP_ACCEPTED, "DNS64: TCP client connections accepted") \
 	X(DNS64_TCP_FULL, "DNS64: TCP client connection closed at once because the most connections are open") \

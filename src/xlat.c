@@ -75,12 +75,6 @@ void xlat_l4_ports(uint8_t proto, uint8_t *l4, uint32_t avail, uint32_t old, uin
 	xlat_wr16(l4 + at, check);
 }
 
-/* RFC 6052 §3.1: with the well-known prefix only global IPv4 addresses may be embedded. */
-static bool nonglobal_refused(const struct xlat_conf *c, struct in_addr a)
-{
-	return rfc6052_is_wkp(&c->pool6) && !c->allow_nonglobal && !ipv4_is_global(a);
-}
-
 enum stat_id xlat_map46(const struct xlat_ctx *ctx, struct in_addr a, struct in6_addr *out, bool src)
 {
 	const struct xlat_conf *c = ctx->conf;
@@ -89,7 +83,8 @@ enum stat_id xlat_map46(const struct xlat_ctx *ctx, struct in_addr a, struct in6
 		return 0;
 	if (!c->has_pool6)
 		return src ? STAT_DROP_SRC4 : STAT_DROP_DST4;
-	if (nonglobal_refused(c, a))
+	/* RFC 6052 §3.1: with the well-known prefix only global IPv4 addresses may be embedded. */
+	if (rfc6052_nonglobal_refused(&c->pool6, a, c->allow_nonglobal))
 		return STAT_DROP_NONGLOBAL;
 	rfc6052_embed(&c->pool6, a, out);
 	return 0;
@@ -103,7 +98,7 @@ enum stat_id xlat_map64(const struct xlat_ctx *ctx, const struct in6_addr *a, st
 		return 0;
 	if (!c->has_pool6 || !rfc6052_extract(&c->pool6, a, out))
 		return src ? STAT_DROP_SRC6 : STAT_DROP_DST6;
-	if (nonglobal_refused(c, *out))
+	if (rfc6052_nonglobal_refused(&c->pool6, *out, c->allow_nonglobal))
 		return STAT_DROP_NONGLOBAL;
 	return 0;
 }

@@ -550,13 +550,13 @@ TEST(dns64_jobs_cancel)
 		CHECK_EQ(dns64_fail(d, ids[i], 0, &s), DNS64_ANSWER);
 	}
 	CHECK_EQ(dns64_jobs(d), 0);
-	/* At 65536 jobs waiting, the next query gets SERVFAIL at once. */
-	for (unsigned i = 0; i < 65536; i++)
+	/* At DNS64_JOBS_MAX jobs waiting, the next query gets SERVFAIL at once. */
+	for (unsigned i = 0; i < DNS64_JOBS_MAX; i++)
 		CHECK_EQ(dns64_query(d, q, n, 512, 0, &s), DNS64_UPSTREAM);
 	CHECK_EQ(dns64_query(d, q, n, 512, 0, &s), DNS64_ANSWER);
 	CHECK_EQ(s.msg[3] & 0xf, LDNS_RCODE_SERVFAIL);
 	CHECK_EQ(st.c[STAT_DNS64_JOBS_FULL], 1);
-	CHECK_EQ(dns64_jobs(d), 65536);
+	CHECK_EQ(dns64_jobs(d), DNS64_JOBS_MAX);
 	/* Jobs left open are freed with the engine (ASan checks). */
 	dns64_free(d);
 }

@@ -144,3 +144,20 @@ TEST(wkp_and_global_rule)
 	CHECK(!ipv4_is_global(v4("224.0.0.1")));
 	CHECK(!ipv4_is_global(v4("255.255.255.255")));
 }
+
+/* RFC 6052 §3.1 as the translator, the DNS64 and `xlat64 map` apply it: only the WKP refuses, only
+ * non-global addresses, and allow-nonglobal-ipv4 lifts it. */
+TEST(nonglobal_refused)
+{
+	struct prefix6 wkp, nsp;
+	const char *why;
+
+	CHECK(prefix6_parse("64:ff9b::/96", &wkp, &why));
+	CHECK(prefix6_parse("64:ff9b:1::/48", &nsp, &why));
+	CHECK(rfc6052_nonglobal_refused(&wkp, v4("10.1.2.3"), false));
+	CHECK(rfc6052_nonglobal_refused(&wkp, v4("192.0.0.170"), false));
+	CHECK(!rfc6052_nonglobal_refused(&wkp, v4("10.1.2.3"), true));
+	CHECK(!rfc6052_nonglobal_refused(&wkp, v4("8.8.8.8"), false));
+	CHECK(!rfc6052_nonglobal_refused(&nsp, v4("10.1.2.3"), false));
+	CHECK(!rfc6052_nonglobal_refused(&nsp, v4("8.8.8.8"), true));
+}

@@ -20,6 +20,25 @@ static bool is(const struct prefix6 *p, const char *s)
 	return !strcmp(prefix6_fmt(p, buf, sizeof(buf)), s);
 }
 
+/* RFC 7050 §2.2: exactly 192.0.0.170 and 192.0.0.171, in network byte order. */
+TEST(rfc7050_is_wka)
+{
+	static const struct {
+		const char *a;
+		bool wka;
+	} t[] = {
+		{ "192.0.0.170", true }, { "192.0.0.171", true }, { "192.0.0.169", false },
+		{ "192.0.0.172", false }, { "170.0.0.192", false }, { "192.0.1.170", false },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct in_addr a;
+
+		CHECK(inet_pton(AF_INET, t[i].a, &a) == 1);
+		CHECK(rfc7050_is_wka(a) == t[i].wka);
+	}
+}
+
 /* 192.0.0.170 (and .171) at each of the six positions. */
 static const struct {
 	const char *prefix, *wka170, *wka171;
