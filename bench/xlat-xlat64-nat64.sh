@@ -5,7 +5,7 @@
 #   RUNS=1 DURATION=5 ./bench.sh /path/to/bench/xlat-xlat64-nat64.sh
 # Env: N64_BENCH_DIR (the harness, default ../shared/bench beside this repo), XLAT64 (binary, default
 # build/xlat64 of this repo), XLAT64_QUEUES (TUN queues = workers, default 0 = one per CPU),
-# XLAT64_CPU (optional taskset cpu list), XLAT64_POOL4:
+# XLAT64_CPU (optional taskset cpu list), XLAT64_CONF_EXTRA (configuration lines to add, for A/B runs), XLAT64_POOL4:
 #   masquerade (default)  no pool4 line: pool4 is 100.64.0.1 and xlat64 masquerades it behind $X4 with its own
 #                         nftables rule, the setup of a box with one IPv4 address (the harness's "stateful
 #                         NAT64 that masquerades behind \$X4 needs no pool route")

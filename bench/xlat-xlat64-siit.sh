@@ -5,7 +5,7 @@
 #   RUNS=1 DURATION=5 ./bench.sh /path/to/bench/xlat-xlat64-siit.sh
 # Env: N64_BENCH_DIR (the harness, default ../shared/bench beside this repo), XLAT64 (binary, default
 # build/xlat64 of this repo), XLAT64_QUEUES (TUN queues = workers, default 0 = one per CPU),
-# XLAT64_CPU (optional taskset cpu list).
+# XLAT64_CPU (optional taskset cpu list), XLAT64_CONF_EXTRA (configuration lines to add, for A/B runs).
 NAME=xlat64-siit
 . "$(dirname "$(readlink -f "$0")")/xlat64-common.sh"
 

@@ -28,6 +28,8 @@ start() {
 	printf 'device %s\nqueues %s\nsocket %s\npool6 %s\naddress6 %s\n' \
 		"$TUN" "${XLAT64_QUEUES:-0}" "$D/xlat64.sock" "$NAT64_PREFIX" "$OWN6" > "$CONF"
 	write_conf
+	# XLAT64_CONF_EXTRA: lines for an A/B run, e.g. XLAT64_CONF_EXTRA="coalesce-usecs 0"
+	[ -n "${XLAT64_CONF_EXTRA:-}" ] && printf '%s\n' "$XLAT64_CONF_EXTRA" >> "$CONF"
 	# RFC 6052 §3.1: the well-known prefix may carry the (non-global) documentation addresses only
 	# when allowed explicitly (N64_PREFIX=64:ff9b::/96).
 	[ "$NAT64_PREFIX" = 64:ff9b::/96 ] && echo "allow-nonglobal-ipv4 yes" >> "$CONF"
