@@ -28,6 +28,13 @@ static void view_status(void *opaque, struct ctl_status *st)
 	st->mode = conf_mode_name(d->c->mode);
 	st->device = d->has_tun ? d->t.name : NULL;
 	st->queues = d->n;
+	if (d->has_tun) {
+		char off[48];
+
+		tun_offloads_fmt(d->t.offloads, off, sizeof(off));
+		ctl_status_add(st, "io", "%s, coalesce-usecs %u, offloads %s", worker_io_name(d->sh.io),
+			       d->c->coalesce_usecs, off);
+	}
 	daemon_services_status(d, st);
 	pthread_mutex_unlock(&d->lock);
 }

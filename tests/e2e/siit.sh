@@ -249,6 +249,7 @@ coalesce_reload() {
 	write_conf "" "coalesce-usecs 0"
 	nsx "$XLAT64" reload --socket $W/xlat64.sock || fail "reload with coalesce-usecs 0 refused"
 	nsx "$XLAT64" config --socket $W/xlat64.sock | grep -qx "coalesce-usecs 0" || fail "config does not show coalesce-usecs 0"
+	nsx "$XLAT64" status --socket $W/xlat64.sock | grep -q "^io  *[a-z]*, coalesce-usecs 0," || fail "status does not show coalesce-usecs 0"
 	gso_pass $NS_S $S4 $NS_C $T6 9003 1200 && download
 	write_conf
 	nsx "$XLAT64" reload --socket $W/xlat64.sock || fail "reload back refused"
@@ -266,6 +267,8 @@ io_path() {
 		{ fail "no start with XLAT64_IO=$1: $(tail -n 1 "$log")"; return 1; }
 	head -n 1 "$log"
 	grep -q ", io $1," "$log" || fail "the start line does not say io $1"
+	nsx "$XLAT64" status --socket $W/xlat64.sock | grep -q "^io  *$1, coalesce-usecs 50, offloads " ||
+		fail "status does not say io: $1"
 	ping_6to4 && ping_4to6 && udp_6to4 && udp_4to6 && gso_pass $NS_S $S4 $NS_C $T6 9003 1200 && download
 	xlat_stop $NS_X $TUN
 	no_sanitizer_reports "$log"
