@@ -38,7 +38,7 @@
 
 #include "clat_internal.h"
 #include "netlink.h"
-#include "sysctl6.h"
+#include "sysctl.h"
 
 #define DEFAULT_METRIC 2048	/* clatd's: behind any native IPv4 default route */
 #define DAD_WAIT_MS 5000	/* DupAddrDetectTransmits (1) × RetransTimer (1 s), with room for more */
@@ -48,11 +48,11 @@
 /* net.ipv6.conf.<dev>.<knob> := v, remembering in *old what it was (left -1 when it already was v). */
 static bool knob_set(const char *dev, const char *knob, int v, int *old, char *err, size_t errlen)
 {
-	int was = sysctl6_get(dev, knob);
+	int was = sysctl_get6(dev, knob);
 
 	if (was == v)
 		return true;
-	if (was < 0 || !sysctl6_put(dev, knob, v)) {
+	if (was < 0 || !sysctl_put6(dev, knob, v)) {
 		snprintf(err, errlen, "setting net.ipv6.conf.%s.%s to %d: %s", dev, knob, v, strerror(errno));
 		return false;
 	}
@@ -64,7 +64,7 @@ static void knob_restore(const char *dev, const char *knob, int *old)
 {
 	if (*old < 0)
 		return;
-	if (!sysctl6_put(dev, knob, *old))
+	if (!sysctl_put6(dev, knob, *old))
 		fprintf(stderr, "xlat64: clat: restoring net.ipv6.conf.%s.%s to %d: %s\n", dev, knob, *old,
 			strerror(errno));
 	*old = -1;
@@ -91,7 +91,7 @@ static bool find_uplink(struct clat_host *h, struct netlink *nl, const struct co
 
 static bool set_sysctls(struct clat_host *h, char *err, size_t errlen)
 {
-	int ra = sysctl6_get(h->up, "accept_ra");
+	int ra = sysctl_get6(h->up, "accept_ra");
 
 	if (ra == 0)
 		fprintf(stderr, "xlat64: clat: %s has accept_ra 0: no PREF64 from router advertisements there, "
@@ -105,7 +105,7 @@ static bool set_sysctls(struct clat_host *h, char *err, size_t errlen)
 static bool dad_on(const struct clat_host *h)
 {
 	/* The kernel skips DAD only when both the interface's and "all"'s accept_dad are below 1. */
-	return sysctl6_get(h->up, "accept_dad") >= 1 || sysctl6_get("all", "accept_dad") >= 1;
+	return sysctl_get6(h->up, "accept_dad") >= 1 || sysctl_get6("all", "accept_dad") >= 1;
 }
 
 static void sleep_ms(long ms)
@@ -264,7 +264,7 @@ static bool add_routes4(struct clat_host *h, struct netlink *nl, const struct co
 /* Step 3. */
 static bool tun_up(struct clat_host *h, struct netlink *nl, const struct conf *c, char *err, size_t errlen)
 {
-	int mtu6 = sysctl6_get(h->up, "mtu");
+	int mtu6 = sysctl_get6(h->up, "mtu");
 
 	h->tun_mtu = clat_tun_mtu(mtu6 > 0 ? (uint32_t)mtu6 : 1280, c->tun_mtu);
 	h->mtu4 = clat_route_mtu4(h->tun_mtu);

@@ -41,6 +41,7 @@
 #include "dns64_server.h"
 #include "netlink.h"
 #include "nft.h"
+#include "sysctl.h"
 #include "tun_steer.h"
 
 #define WAKE_SIGNAL SIGRTMIN	/* glibc's SIGRTMIN already skips the signals it uses itself */
@@ -173,16 +174,10 @@ static void check_forwarding(void)
 		{ "/proc/sys/net/ipv4/ip_forward", "net.ipv4.ip_forward" },
 	};
 
-	for (size_t i = 0; i < sizeof(knob) / sizeof(knob[0]); i++) {
-		FILE *f = fopen(knob[i][0], "r");
-		int ch = f ? fgetc(f) : EOF;
-
-		if (f)
-			fclose(f);
-		if (ch == '0')
+	for (size_t i = 0; i < sizeof(knob) / sizeof(knob[0]); i++)
+		if (sysctl_get(knob[i][0]) == 0)
 			fprintf(stderr, "xlat64: warning: %s is 0: the kernel will not forward translated packets "
 				"between the TUN and other interfaces (sysctl -w %s=1)\n", knob[i][1], knob[i][1]);
-	}
 }
 
 /* How the workers read: the best this kernel offers, or what XLAT64_IO asks for (xlat64(8), ENVIRONMENT:

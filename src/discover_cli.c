@@ -11,7 +11,7 @@
 
 #include "discover_cli.h"
 #include "pref64_discover.h"
-#include "sysctl6.h"
+#include "sysctl.h"
 
 #define SETTLE_MS 200			/* the kernel reports each option of an RA on its own: collect them all */
 
@@ -27,7 +27,7 @@ static int usage(const char *fmt, const char *arg)
  * host, 2 when forwarding is on. Say so rather than wait in vain. */
 static void check_accept_ra(const char *ifname)
 {
-	int ra = sysctl6_get(ifname, "accept_ra"), fwd = sysctl6_get(ifname, "forwarding");
+	int ra = sysctl_get6(ifname, "accept_ra"), fwd = sysctl_get6(ifname, "forwarding");
 
 	if (ra == 0 || (ra == 1 && fwd == 1))
 		fprintf(stderr, "xlat64 discover: %s: the kernel ignores router advertisements (accept_ra=%d, "

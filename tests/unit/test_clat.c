@@ -1,13 +1,13 @@
 /* The CLAT's pure parts (src/clat_calc.c, the clat-* keys of src/conf_clat.c): addresses, MTUs, the
  * translator settings built from a prefix, and a packet each way through the core with them; and the
- * sysctl reader it shares with `xlat64 discover` (src/sysctl6.c). */
+ * sysctl reader it shares with `xlat64 discover` (src/sysctl.c). */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "clat.h"
 #include "conf.h"
 #include "harness.h"
-#include "sysctl6.h"
+#include "sysctl.h"
 #include "testpkt.h"
 
 #define HOST6 "2001:db8:1:0:1234:5678:9abc:def0"
@@ -239,18 +239,21 @@ TEST(clat_conf_errors)
 }
 
 /* Read only: what every Linux host with IPv6 has. */
-TEST(clat_sysctl6)
+TEST(clat_sysctl)
 {
 	char dev[300];
-	int fwd = sysctl6_get("all", "forwarding");
+	int fwd = sysctl_get6("all", "forwarding");
 
 	CHECK(fwd == 0 || fwd == 1);
-	CHECK(sysctl6_get("lo", "mtu") >= 1280);
-	CHECK_EQ(sysctl6_get("lo", "no_such_knob"), -1);
-	CHECK_EQ(sysctl6_get("nosuchif0", "mtu"), -1);
+	CHECK(sysctl_get6("lo", "mtu") >= 1280);
+	CHECK_EQ(sysctl_get6("lo", "no_such_knob"), -1);
+	CHECK_EQ(sysctl_get6("nosuchif0", "mtu"), -1);
 	/* A name that does not fit the path is refused, not cut short into another file's path. */
 	memset(dev, 'x', sizeof(dev) - 1);
 	dev[sizeof(dev) - 1] = 0;
-	CHECK_EQ(sysctl6_get(dev, "mtu"), -1);
-	CHECK(!sysctl6_put(dev, "mtu", 1280) && errno == ENAMETOOLONG);
+	CHECK_EQ(sysctl_get6(dev, "mtu"), -1);
+	CHECK(!sysctl_put6(dev, "mtu", 1280) && errno == ENAMETOOLONG);
+	/* By path, as the daemon's forwarding check reads net.ipv4.ip_forward: the same value as by name. */
+	CHECK_EQ(sysctl_get("/proc/sys/net/ipv6/conf/all/forwarding"), fwd);
+	CHECK_EQ(sysctl_get("/proc/sys/net/ipv4/no_such_knob"), -1);
 }
