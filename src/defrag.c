@@ -10,14 +10,14 @@
  * duplicate (a copy made on the way): it is ignored and the datagram goes on (RFC 5722 erratum 3089);
  * the bytes held first are kept, so a duplicate cannot change what gets translated.
  */
-#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "csum.h"
 #include "defrag.h"
-#include "xlat_internal.h"
+#include "xlat46.h"
+#include "xlat64.h"
 
 /* Fragmentable bytes of a datagram: IPv4 needs at least a 20-byte header within 65535, and an IPv6
  * datagram's payload becomes an IPv4 one behind a 20-byte header (RFC 7915 §5.1). */
@@ -238,84 +238,75 @@ void defrag_usage(const struct defrag *d, struct defrag_usage *u)
 	u->bytes = d->bytes;
 }
 
-/* An IPv4 fragment: MF or an offset (RFC 791). Returns 0 with f->hdr NULL for anything else, which the
- * core then translates or drops and counts. */
+/*
+ * The two readers below take the header as the translator reads it (xlat46_parse(), xlat64_parse()), so a
+ * fragment and the datagram made of it are judged alike. They differ from the core where reassembly must:
+ * what cannot be told from a fragment passes, for the core to drop and count (defrag.h), and what the core
+ * would refuse in a fragment's own header is dropped here, with the core's counter, because reassembly
+ * rebuilds that header (lengths, checksum) and would hide it.
+ */
+
+/* An IPv4 fragment: MF or an offset (RFC 791). Returns 0 with f->hdr NULL for anything else, a packet
+ * without a fixed header to tell a fragment by included. */
 static enum stat_id parse4(const uint8_t *p, uint32_t len, struct frag *f)
 {
-	uint32_t ihl = (p[0] & 15) * 4u, tot;
-	uint16_t fr;
+	struct xlat46_v4 h;
+	enum stat_id why = xlat46_parse(p, len, &h);
 
-	if (len < IP4_HDR_LEN || ihl < IP4_HDR_LEN)
+	if (!h.p || !xlat46_is_fragment(&h))
 		return 0;
-	fr = xlat_rd16(p + 6);
-	if (!(fr & (IP4_MF | IP4_OFFSET)))
-		return 0;
-	tot = xlat_rd16(p + 2);
-	if (ihl > len || tot > len)
-		return STAT_DROP_TRUNCATED;
-	/* The header is rebuilt with a new checksum, which must not hide a damaged one. */
-	if (tot < ihl || csum_ipv4_header(p, ihl) != xlat_rd16(p + 10))
-		return STAT_DROP_HDR4;
-	memcpy(f->k.src, p + 12, 4);
-	memcpy(f->k.dst, p + 16, 4);
+	if (why || (why = xlat46_outer(&h, len)))
+		return why;
+	memcpy(f->k.src, &h.src, 4);
+	memcpy(f->k.dst, &h.dst, 4);
 	f->k.id = xlat_rd16(p + 4);
-	f->k.proto = p[9];
+	f->k.proto = h.proto;
 	f->hdr = p;
-	f->hdr_len = ihl;
-	f->data = p + ihl;
-	f->len = tot - ihl;
-	f->off = (fr & IP4_OFFSET) * 8u;
-	f->mf = fr & IP4_MF;
+	f->hdr_len = h.hlen;
+	f->data = p + h.hlen;
+	f->len = h.tot - h.hlen;
+	f->off = (h.frag & IP4_OFFSET) * 8u;
+	f->mf = h.frag & IP4_MF;
 	return 0;
 }
 
-/* The extension headers that may stand before a Fragment Header (RFC 8200 §4.1, §4.5). */
-static bool unfragmentable(uint8_t nh)
-{
-	return nh == IPPROTO_HOPOPTS || nh == IPPROTO_ROUTING || nh == IPPROTO_DSTOPTS;
-}
-
-/* An IPv6 packet with a Fragment Header in its unfragmentable part that is not atomic (RFC 6946: an
- * atomic fragment is processed alone). Returns 0 with f->hdr NULL for anything else; a chain cut short
- * before the Fragment Header is left to the core to count. */
+/*
+ * An IPv6 packet with a Fragment Header in its unfragmentable part that is not atomic (RFC 6946: an atomic
+ * fragment is processed alone). Returns 0 with f->hdr NULL for anything else; a chain cut short before the
+ * Fragment Header is left to the core to count, one cut inside it is dropped here.
+ * The walker's verdict on what follows the Fragment Header is not ours to give: that is the fragmentable
+ * part (RFC 8200 §4.5), data until the datagram is whole, which the core walks then (and refuses an
+ * extension header or a second Fragment Header in it).
+ */
 static enum stat_id parse6(const uint8_t *p, uint32_t len, struct frag *f)
 {
-	uint32_t off = IP6_HDR_LEN, end, plen;
-	uint16_t fo;
-	uint8_t nh;
+	struct xlat64_v6 h;
+	uint32_t end;
 
-	if (len < IP6_HDR_LEN)
+	(void)xlat64_parse(p, len, &h);
+	if (!h.frag_at)
 		return 0;
-	for (nh = p[6]; unfragmentable(nh); off += (p[off + 1] + 1u) * 8) {
-		if (len - off < 8 || len - off < (p[off + 1] + 1u) * 8)
-			return 0;
-		nh = p[off];
-	}
-	if (nh != IPPROTO_FRAGMENT)
-		return 0;
-	if (len - off < FRAG_HDR_LEN)
+	if (!h.frag)
 		return STAT_DROP_TRUNCATED;
-	fo = xlat_rd16(p + off + 2);
-	if (!(fo & 0xfff9))
+	if (!xlat64_is_fragment(&h))
 		return 0;
-	plen = xlat_rd16(p + 4);
-	end = off + FRAG_HDR_LEN;
-	if (IP6_HDR_LEN + plen > len)
+	end = h.frag_at + FRAG_HDR_LEN;
+	if (IP6_HDR_LEN + h.plen > len)
 		return STAT_DROP_TRUNCATED;
-	if (end > IP6_HDR_LEN + plen)
+	if (end > IP6_HDR_LEN + h.plen)
 		return STAT_DROP_HDR6;
 	if (end > HDR_MAX)
 		return STAT_DROP_FRAG_TOO_BIG;
 	memcpy(f->k.src, p + 8, 16);
 	memcpy(f->k.dst, p + 24, 16);
-	f->k.id = (uint32_t)xlat_rd16(p + off + 4) << 16 | xlat_rd16(p + off + 6);
+	f->k.id = h.frag_id;
 	f->k.v6 = 1;
 	f->hdr = p;
 	f->hdr_len = end;
 	f->data = p + end;
-	f->len = IP6_HDR_LEN + plen - end;
-	f->off = fo & 0xfff8u;
-	f->mf = fo & 1;
+	f->len = IP6_HDR_LEN + h.plen - end;
+	f->off = h.frag_off * 8u;
+	f->mf = h.mf;
 	return 0;
 }
 

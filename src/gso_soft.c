@@ -19,12 +19,8 @@ static enum stat_id ip4(struct gso_soft *s)
 	struct xlat46_v4 h;
 	enum stat_id why = xlat46_parse(s->pkt, s->len, &h);
 
-	if (why)
+	if (why || (why = xlat46_outer(&h, s->len)))
 		return why;
-	if (csum_ipv4_header(s->pkt, h.hlen) != xlat_rd16(s->pkt + 10))
-		return STAT_DROP_HDR4;
-	if (h.tot > s->len)
-		return STAT_DROP_TRUNCATED;
 	/* A fragment carries part of one L4 datagram: nothing to segment (and the kernel never makes one). */
 	if (xlat46_is_fragment(&h))
 		return STAT_DROP_VNET_HDR;

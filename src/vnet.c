@@ -16,11 +16,10 @@
 
 #include "csum.h"
 #include "vnet.h"
-#include "xlat_internal.h"
+#include "xlat46.h"
 
 #define TCP_CSUM_AT 16
 #define UDP_CSUM_AT 6
-#define IP4_FRAG 0x3fff		/* MF and the fragment offset */
 
 
 /* Where a datagram's L4 header is, when it sits right after the IP header: IPv4 (options included) that is
@@ -32,19 +31,28 @@ struct l4_at {
 	bool may_fragment;	/* IPv4 without DF: the core may cut it into IPv6 fragments (RFC 7915 §4.1) */
 };
 
+/*
+ * IPv4 is read with the translator's header reader: the fixed fields this reads anyway, no extra pass.
+ * IPv6 is not walked with xlat64_parse(): only a datagram without extension headers keeps its partial sum
+ * (the rest is finished here or cut by gso_soft.c, which walks the chain), so the first Next Header says
+ * all that is needed, and a walk here would be a second one per datagram on top of the core's.
+ */
 static bool l4_find(const uint8_t *pkt, uint32_t len, struct l4_at *l)
 {
-	if (len >= 20 && pkt[0] >> 4 == 4) {
-		uint16_t frag = xlat_rd16(pkt + 6);
+	struct xlat46_v4 h;
+	enum stat_id why;
 
-		*l = (struct l4_at){ (pkt[0] & 15) * 4u, pkt[9], false, !(frag & IP4_DF) };
-		return l->off >= 20 && l->off <= len && !(frag & IP4_FRAG);
-	}
-	if (len >= 40 && pkt[0] >> 4 == 6) {
-		*l = (struct l4_at){ 40, pkt[6], true, false };
+	if (len >= IP6_HDR_LEN && pkt[0] >> 4 == 6) {
+		*l = (struct l4_at){ IP6_HDR_LEN, pkt[6], true, false };
 		return true;
 	}
-	return false;
+	why = xlat46_parse(pkt, len, &h);
+	/* A header cut short has no L4 header after it; a Total Length shorter than the header is left to
+	 * the core (DROP_HDR4), like any damage that does not move the L4 header. */
+	if (!h.p || why == STAT_DROP_TRUNCATED || xlat46_is_fragment(&h))
+		return false;
+	*l = (struct l4_at){ h.hlen, h.proto, false, !(h.frag & IP4_DF) };
+	return true;
 }
 
 /* The L4 header's length when csum_start/csum_offset are those of its TCP or UDP checksum and it is all

@@ -17,6 +17,7 @@ _Static_assert(IP6_HDR_LEN + FRAG_HDR_LEN - 20 <= XLAT_HEADROOM, "headroom too s
 
 enum stat_id xlat46_parse(const uint8_t *p, uint32_t avail, struct xlat46_v4 *h)
 {
+	h->p = NULL;
 	if (avail < 20)
 		return STAT_DROP_TRUNCATED;
 	if (p[0] >> 4 != 4 || (p[0] & 0x0f) < 5)
@@ -32,6 +33,16 @@ enum stat_id xlat46_parse(const uint8_t *p, uint32_t avail, struct xlat46_v4 *h)
 	if (h->hlen > avail)
 		return STAT_DROP_TRUNCATED;
 	if (h->tot < h->hlen)
+		return STAT_DROP_HDR4;
+	return 0;
+}
+
+enum stat_id xlat46_outer(const struct xlat46_v4 *h, uint32_t len)
+{
+	if (h->tot > len)
+		return STAT_DROP_TRUNCATED;
+	/* The translation rewrites the header with a new checksum, which must not hide a damaged one. */
+	if (csum_ipv4_header(h->p, h->hlen) != xlat_rd16(h->p + 10))
 		return STAT_DROP_HDR4;
 	return 0;
 }
@@ -281,12 +292,8 @@ enum xlat_verdict xlat46_packet(struct xlat_ctx *ctx, uint8_t *pkt, uint32_t len
 
 	/* One datagram in, its translation (or errors) out; the hairpin pass reuses out. */
 	out->n = 0;
-	if (why)
+	if (why || (why = xlat46_outer(&h, len)))
 		return xlat_drop(ctx, why);
-	if (h.tot > len)
-		return xlat_drop(ctx, STAT_DROP_TRUNCATED);
-	if (csum_ipv4_header(pkt, h.hlen) != xlat_rd16(pkt + 10))
-		return xlat_drop(ctx, STAT_DROP_HDR4);
 	route = src_route_unexpired(&h);
 	if (route < 0)
 		return xlat_drop(ctx, STAT_DROP_HDR4);

@@ -24,8 +24,15 @@ static inline bool xlat46_is_fragment(const struct xlat46_v4 *h)
 	return (h->frag & (IP4_MF | IP4_OFFSET)) != 0;
 }
 
-/* Read the fixed IPv4 header at p (avail bytes) into h. Returns 0 or the drop counter. */
+/* Read the fixed IPv4 header at p (avail bytes) into h. Returns 0 or the drop counter. h->p is NULL when
+ * there is no fixed header to read (fewer than 20 bytes, another version, IHL < 5); otherwise h is filled
+ * even when a later check (options or Total Length) drops it. */
 enum stat_id xlat46_parse(const uint8_t *p, uint32_t avail, struct xlat46_v4 *h);
+
+/* The checks an outer datagram (not one an ICMP error quotes) passes besides xlat46_parse()'s: all of its
+ * Total Length within the len bytes read, and a right header checksum (RFC 791). Returns 0 or the drop
+ * counter. */
+enum stat_id xlat46_outer(const struct xlat46_v4 *h, uint32_t len);
 
 /* RFC 7915 §4.1: write the IPv6 header for h at out, followed by a Fragment Header (offset and M copied
  * from h, Identification = IPv4 ID) when frag_hdr. payload_len counts everything after the IPv6 header.

@@ -72,6 +72,7 @@ enum stat_id xlat64_parse(const uint8_t *p, uint32_t len, struct xlat64_v6 *h)
 		case NH_FRAGMENT:
 			if (h->frag)
 				return STAT_DROP_HDR6;
+			h->frag_at = off;
 			if (len - off < 8)
 				return STAT_DROP_TRUNCATED;
 			h->frag = true;

@@ -17,7 +17,8 @@ struct xlat64_v6 {
 	uint32_t hlen;		/* IPv6 header plus the extension headers RFC 7915 §5.1 skips */
 	uint32_t plen;		/* Payload Length field */
 	uint8_t proto;		/* Next Header of the last skipped header: the IPv4 Protocol */
-	bool frag;		/* a Fragment Header is present, atomic or not */
+	uint32_t frag_at;	/* offset of the first Fragment Header, 0 when the walk reached none */
+	bool frag;		/* ... and all of it is there: the packet has one, atomic or not */
 	uint16_t frag_off;	/* its Fragment Offset, in 8-octet units */
 	bool mf;
 	uint32_t frag_id;
@@ -37,7 +38,9 @@ static inline bool xlat64_is_fragment(const struct xlat64_v6 *h)
 }
 
 /* Walk the fixed header and the extension headers of the IPv6 packet at p (len bytes). Returns 0 or the drop
- * counter: DROP_TRUNCATED, DROP_HDR6, or DROP_EXT_AFTER_FRAG (the caller answers that one with an error). */
+ * counter: DROP_TRUNCATED, DROP_HDR6, or DROP_EXT_AFTER_FRAG (the caller answers that one with an error).
+ * After a drop, what the walk read before it stays in h: frag_at, and the fields of a Fragment Header that
+ * was all there (defrag.c reads a fragment whose fragmentable part the core would refuse once whole). */
 enum stat_id xlat64_parse(const uint8_t *p, uint32_t len, struct xlat64_v6 *h);
 
 /* RFC 7915 §5.1: write the 20-byte IPv4 header for h at out (which may overlap h's own header: every field is

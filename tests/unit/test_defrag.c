@@ -12,6 +12,7 @@
 #include "harness.h"
 #include "nat64.h"
 #include "testpkt.h"
+#include "xlat64.h"
 
 #define SRC6 "2001:db8:1::1"		/* an IPv6 host; EAMT 198.51.100.1 in defrag_then_translate */
 #define DST6 "2001:db8:64::cb00:7105"	/* pool6 + 203.0.113.5 */
@@ -508,6 +509,62 @@ TEST(defrag_every_truncation)
 		nfrags = 2;
 		deliver(failed, d, order + 1);
 		CHECK(!*failed);
+		defrag_free(d);
+	}
+}
+
+/* IPv4 fragments are read as the core reads a header (xlat46_parse(), xlat46_outer()): what it would refuse
+ * in a fragment's own header is dropped with its counter, since reassembly rewrites that header; a header
+ * too short or too damaged to tell a fragment by, and a non-fragment however damaged, pass for the core. */
+TEST(defrag_v4_header_read_as_core)
+{
+	struct defrag *d = fresh(NULL);
+	uint8_t *whole;
+	uint32_t wlen;
+
+	make4(3000, false);
+	flen[0] = frag4(frags[0], 0, 1480, true);
+	tp_wr16(frags[0] + 2, 19);			/* Total Length shorter than the header */
+	tp_ip4_csum(frags[0]);
+	CHECK_EQ(feed(d, frags[0], flen[0], 0, &whole, &wlen), DEFRAG_DROP);
+	CHECK_EQ(st.c[STAT_DROP_HDR4], 1u);
+	tp_wr16(frags[0] + 2, flen[0] + 1);		/* past the bytes read */
+	tp_ip4_csum(frags[0]);
+	CHECK_EQ(feed(d, frags[0], flen[0], 0, &whole, &wlen), DEFRAG_DROP);
+	CHECK_EQ(st.c[STAT_DROP_TRUNCATED], 1u);
+	frags[0][0] = 0x46;				/* IHL 24, past a 22-byte buffer */
+	CHECK_EQ(feed(d, frags[0], 22, 0, &whole, &wlen), DEFRAG_DROP);
+	CHECK_EQ(st.c[STAT_DROP_TRUNCATED], 2u);
+	frags[0][0] = 0x44;				/* IHL below 5 */
+	CHECK_EQ(feed(d, frags[0], flen[0], 0, &whole, &wlen), DEFRAG_PASS);
+	frags[0][0] = 0x45;
+	tp_wr16(frags[0] + 2, flen[0]);
+	tp_wr16(frags[0] + 6, 0x4000);			/* not a fragment: its bad checksum is the core's */
+	CHECK_EQ(feed(d, frags[0], flen[0], 0, &whole, &wlen), DEFRAG_PASS);
+	CHECK_EQ(counted(&st), 3u);
+	defrag_free(d);
+}
+
+/* What follows an IPv6 Fragment Header is data until the datagram is whole (RFC 8200 §4.5): fragments whose
+ * fragmentable part starts with a Destination Options header or a second Fragment Header, which the
+ * translator's walker refuses, are reassembled all the same, and the core then refuses the datagram. */
+TEST(defrag_v6_fragmentable_part_not_walked)
+{
+	static const uint8_t next[2] = { 60, 44 };
+	static const enum stat_id core[2] = { STAT_DROP_EXT_AFTER_FRAG, STAT_DROP_HDR6 };
+
+	for (int i = 0; i < 2; i++) {
+		struct defrag *d = fresh(NULL);
+		struct xlat64_v6 h;
+
+		make6(3000, true);
+		cut(true, 3000, 1232);
+		for (unsigned k = 0; k < nfrags; k++)
+			frags[k][48] = next[i];
+		expect[48] = next[i];
+		CHECK_EQ(xlat64_parse(frags[0], flen[0], &h), core[i]);
+		deliver(failed, d, perms[i + 1]);
+		CHECK_EQ(xlat64_parse(expect, expect_len, &h), core[i]);
 		defrag_free(d);
 	}
 }

@@ -475,6 +475,36 @@ TEST(vnet_hdr_refused)
 	CHECK_EQ(run(len + 8, &h, &ok), STAT_GSO_SOFT_SEGMENTED);
 }
 
+/* vnet_rx() reads an IPv4 header as the core does (xlat46_parse()): a Total Length shorter than the header
+ * leaves the L4 header where IHL says, so the super-packet goes to the core, which drops it (DROP_HDR4); an
+ * IHL below 5 has no L4 header to offload; a fragment's partial sum is finished here. */
+TEST(vnet_ipv4_header_read_as_core)
+{
+	struct virtio_net_hdr h;
+	uint32_t len;
+	bool ok;
+
+	setup();
+	len = l4_4(IPPROTO_TCP, 3000, true);
+	tp_wr16(pkt + 2, 10);
+	tp_ip4_csum(pkt);
+	vhdr(VIRTIO_NET_HDR_GSO_TCPV4, 1000, 20, 16, 52);
+	CHECK_EQ(run(len, &h, &ok), 0);
+	CHECK_EQ(out.n, 0u);
+	CHECK_EQ(st.c[STAT_DROP_HDR4], 1u);
+	pkt[0] = 0x44;
+	CHECK_EQ(run(len, &h, &ok), STAT_DROP_VNET_HDR);
+	len = l4_4(IPPROTO_TCP, 100, false);
+	tp_wr16(pkt + 6, 0x2000);		/* MF: the first fragment */
+	tp_ip4_csum(pkt);
+	vhdr(VIRTIO_NET_HDR_GSO_NONE, 0, 20, 16, 0);
+	CHECK_EQ(run(len, &h, &ok), 0);
+	CHECK_EQ(vr.csum, NULL);
+	CHECK_EQ(out.n, 1u);
+	CHECK_EQ(out.pkt[0].len, len - 20 + 48);	/* IPv6 and Fragment headers */
+	CHECK_EQ(tp_residue6_l4(out.pkt[0].data, out.pkt[0].data + 48, IPPROTO_TCP, len - 20), 0);
+}
+
 /* The output header needs the L4 header inside the translated datagram. */
 TEST(vnet_tx_misplaced)
 {
