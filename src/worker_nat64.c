@@ -18,7 +18,6 @@
  * the owner's lock. Everything else the translation touches is the reader's own: counters, scratch area,
  * random state, reassembly buffer, output list.
  */
-#include "vnet_ports.h"
 #include "worker.h"
 
 static enum xlat_verdict foreign(struct worker *w, unsigned owner, uint8_t *pkt, uint32_t len)
@@ -55,27 +54,28 @@ static unsigned run(struct worker *w, uint8_t *pkt, uint32_t len)
 
 unsigned worker_nat64(struct worker *w, struct worker_buf *b, uint32_t len)
 {
-	struct vnet_ports ports;
 	unsigned n;
 	uint8_t *whole;
 	uint32_t whole_len;
 
 	/* RFC 6146 §3.4: a binding needs the ports of the whole datagram. A fragment never keeps a partial
-	 * checksum (vnet_rx()), and the reassembled datagram is translated in the defrag buffer, so its
-	 * translation leaves without offload (out_hdr()). */
+	 * checksum (vnet_rx()), and the reassembled datagram is translated in the defrag buffer with its
+	 * checksum whole, so its translation leaves without offload (out_hdr()). Every datagram sets
+	 * csum_partial afresh (foreign() copies it with the context): a stale one would leave the port
+	 * change out of a whole checksum. */
 	switch (defrag_packet(w->defrag, b->tb.pkt, len, w->nat.xlat.now, &w->stats, &whole, &whole_len)) {
 	case DEFRAG_PASS:
 		break;
 	case DEFRAG_DONE:
 		vnet_restore(&b->vnet);
+		w->nat.xlat.csum_partial = false;
 		return run(w, whole, whole_len);
 	default:	/* held or dropped, and counted */
 		vnet_restore(&b->vnet);
 		return 0;
 	}
-	vnet_ports_save(&b->vnet, &ports);
+	w->nat.xlat.csum_partial = b->vnet.csum != NULL;
 	n = run(w, b->tb.pkt, len);
 	vnet_restore(&b->vnet);
-	vnet_ports_fix(&b->vnet, &ports);
 	return n;
 }

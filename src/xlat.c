@@ -55,14 +55,18 @@ uint32_t xlat_wire_len(const struct xlat_ctx *ctx, uint32_t len, uint32_t l3len,
 }
 
 void xlat_l4_ports(uint8_t proto, uint8_t *l4, uint32_t avail, uint32_t old, uint32_t new, bool stateful,
-		   uint16_t sport, uint16_t dport)
+		   bool partial, uint16_t sport, uint16_t dport)
 {
-	uint32_t at = proto == IPPROTO_TCP ? 16 : 6;
+	uint32_t at = proto == IPPROTO_TCP ? 16 : 6, ports_old = 0, ports_new = 0;
 	uint16_t check;
 
 	if (stateful && avail >= 4) {
-		xlat_take16(l4, sport, &old, &new);
-		xlat_take16(l4 + 2, dport, &old, &new);
+		xlat_take16(l4, sport, &ports_old, &ports_new);
+		xlat_take16(l4 + 2, dport, &ports_old, &ports_new);
+	}
+	if (!partial) {
+		old += ports_old;
+		new += ports_new;
 	}
 	if (avail < at + 2)
 		return;

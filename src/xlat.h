@@ -91,6 +91,10 @@ struct xlat_ctx {
 				 * gso_size payload bytes each; size rules apply per segment */
 	bool hairpin;		/* set by xlat_packet() during the 4->6 pass of a hairpinned packet: the
 				 * TTL is not decremented again and sources map with pool6 (RFC 7757 app. B) */
+	bool csum_partial;	/* the datagram's TCP/UDP checksum field holds a complemented partial sum
+				 * (checksum offload, vnet.h), which covers the pseudo-header only, so the
+				 * ports stateful NAT64 rewrites stay out of it; set per datagram by the NAT64
+				 * worker (worker_nat64.c), unused in SIIT, which keeps the ports */
 };
 
 struct xlat_pkt {

@@ -106,7 +106,8 @@ bool xlat46_l4(const struct xlat46_v4 *h, uint8_t *l4, uint32_t avail, const str
 	case IPPROTO_TCP:
 	case IPPROTO_UDP:
 		xlat_l4_ports(h->proto, l4, avail, csum_pseudo4(h->src, h->dst, 0, 0),
-			      csum_pseudo6(&ids->src, &ids->dst, 0, 0), ids->stateful, ids->sport, ids->dport);
+			      csum_pseudo6(&ids->src, &ids->dst, 0, 0), ids->stateful, ids->csum_partial, ids->sport,
+			      ids->dport);
 		return true;
 	case IPPROTO_ICMP:
 		return icmp_echo(h, l4, avail, ids);
@@ -132,6 +133,7 @@ enum stat_id xlat46_ids(struct xlat_ctx *ctx, const struct xlat46_v4 *h, enum xl
 			.src = quoted ? t->dst.v6 : role == XLAT46_ERROR && t->has_err_src ? t->err_src.v6 : t->src.v6,
 			.dst = quoted ? t->src.v6 : t->dst.v6,
 			.stateful = true,
+			.csum_partial = role == XLAT46_PLAIN && ctx->csum_partial,
 			.sport = quoted && h->proto != IPPROTO_ICMP ? t->dport : t->sport,
 			.dport = quoted ? t->sport : t->dport,
 		};

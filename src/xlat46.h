@@ -45,6 +45,8 @@ uint32_t xlat46_ip6_hdr(const struct xlat_conf *c, const struct xlat46_v4 *h, co
 struct xlat46_ids {
 	struct in6_addr src, dst;
 	bool stateful;		/* RFC 6146 §3.7: sport/dport (ICMP identifier: sport) replace the packet's */
+	bool csum_partial;	/* stateful: the L4 checksum field holds a partial sum (ctx->csum_partial, which
+				 * is about the datagram's own, never that of a packet an ICMP error quotes) */
 	uint16_t sport, dport;	/* host order */
 };
 

@@ -151,7 +151,8 @@ bool xlat64_l4(const struct xlat64_v6 *h, uint8_t *l4, uint32_t avail, const str
 		/* Lengths and protocol weigh the same in both pseudo-headers: only the addresses change. A zero
 		 * UDP checksum (RFC 6936 tunnels) means "none" in IPv4 as well, so it stays zero. */
 		xlat_l4_ports(h->proto, l4, avail, csum_add(0, h->p + 8, 32),
-			      csum_add(csum_add(0, &ids->src, 4), &ids->dst, 4), ids->stateful, ids->sport, ids->dport);
+			      csum_add(csum_add(0, &ids->src, 4), &ids->dst, 4), ids->stateful, ids->csum_partial,
+			      ids->sport, ids->dport);
 		return true;
 	case NH_ICMP6:
 		return icmp_echo(h, l4, avail, ids);
@@ -187,6 +188,7 @@ enum stat_id xlat64_ids(struct xlat_ctx *ctx, const struct xlat64_v6 *h, enum xl
 			.src = quoted ? t->dst.v4 : role == XLAT64_ERROR && t->has_err_src ? t->err_src.v4 : t->src.v4,
 			.dst = quoted ? t->src.v4 : t->dst.v4,
 			.stateful = true,
+			.csum_partial = role == XLAT64_PLAIN && ctx->csum_partial,
 			.sport = quoted && h->proto != NH_ICMP6 ? t->dport : t->sport,
 			.dport = quoted ? t->sport : t->dport,
 		};

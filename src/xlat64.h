@@ -52,6 +52,8 @@ void xlat64_ip4_hdr(struct xlat_ctx *ctx, const struct xlat64_v6 *h, struct in_a
 struct xlat64_ids {
 	struct in_addr src, dst;
 	bool stateful;		/* RFC 6146 §3.7: sport/dport (ICMP identifier: sport) replace the packet's */
+	bool csum_partial;	/* stateful: the L4 checksum field holds a partial sum (ctx->csum_partial, which
+				 * is about the datagram's own, never that of a packet an ICMP error quotes) */
 	uint16_t sport, dport;	/* host order */
 };
 

@@ -56,9 +56,11 @@ static inline void xlat_take16(uint8_t *p, uint16_t v, uint32_t *old, uint32_t *
 
 /* RFC 7915 §4.5/§5.5 (and RFC 6146 §3.7 when `stateful`): the TCP/UDP header at l4 (avail bytes, writable)
  * gets the new ports, and its checksum the change from the `old` to the `new` pseudo-header sum, both
- * incrementally (RFC 1624). A zero UDP checksum stays zero; a computed zero becomes all ones (RFC 768). */
+ * incrementally (RFC 1624), and the ports' change too unless `partial` (ctx->csum_partial: the field holds
+ * only the pseudo-header's sum, the kernel adds the segment's, new ports included, when it sends it). A
+ * zero UDP checksum stays zero; a computed zero becomes all ones (RFC 768). */
 void xlat_l4_ports(uint8_t proto, uint8_t *l4, uint32_t avail, uint32_t old, uint32_t new, bool stateful,
-		   uint16_t sport, uint16_t dport);
+		   bool partial, uint16_t sport, uint16_t dport);
 
 /* Next pseudo-random value (xorshift64*): IPv4 IDs of unfragmented 6->4 packets, RFC 6791 picks. */
 uint64_t xlat_rand(struct xlat_ctx *ctx);
