@@ -116,11 +116,10 @@ static enum stat_id tuple4(struct nat64_ctx *ctx, struct nat64_pkt *p)
 	enum stat_id st;
 	bool err;
 
+	/* A damaged header must not touch the tables (the translation would drop it only afterwards). */
 	st = xlat46_parse(p->data, p->len, &h);
-	if (st)
+	if (st || (st = xlat46_outer(&h, p->len)))
 		return st;
-	if (h.tot > p->len)
-		return STAT_DROP_TRUNCATED;
 	if (xlat46_is_fragment(&h))
 		return STAT_DROP_NAT64_FRAGMENT;
 	if (!nat64_pool4_contains(ctx->db, h.dst))

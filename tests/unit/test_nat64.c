@@ -182,6 +182,38 @@ TEST(nat64_expiry_on_time)
 	CHECK_EQ(ctx.db->nsess[NAT64_UDP], 0);
 }
 
+/* An IPv4 packet with a damaged header is dropped before RFC 6146 §3.5 touches the tables: it does not
+ * keep its session alive, which a good reply does. */
+TEST(nat64_bad_ipv4_header_touches_no_state)
+{
+	const struct nat64_bib *b;
+	uint32_t len;
+
+	nat64_conf_defaults(&nconf);
+	nconf.udp_timeout = 120000;
+	fixture(1, 3000);
+	ctx.xlat.now = 1000;
+	send6(H1, 5000, SRV, 53, IPPROTO_UDP, 0);
+	b = bib_of(NAT64_UDP, H1, 5000);
+	CHECK(b != NULL);
+	ctx.xlat.now = 100000;
+	len = v4pkt("192.0.2.5", 53, "192.0.2.2", b->p4, IPPROTO_UDP, 0);
+	pkt[10] ^= 0x01;
+	CHECK(nat64_packet(&ctx, pkt, len, &out) != XLAT_EMIT);
+	CHECK_EQ(st.c[STAT_DROP_HDR4], 1);
+	advance(121000 + 1024);
+	CHECK(session_of(NAT64_UDP, H1, 5000, "192.0.2.5", 53) == NULL);
+	/* The same reply undamaged is translated and refreshes the session. */
+	ctx.xlat.now = 200000;
+	send6(H1, 5000, SRV, 53, IPPROTO_UDP, 0);
+	b = bib_of(NAT64_UDP, H1, 5000);
+	CHECK(b != NULL);
+	ctx.xlat.now = 300000;
+	CHECK_EQ(send4("192.0.2.5", 53, "192.0.2.2", b->p4, IPPROTO_UDP, 0), XLAT_EMIT);
+	advance(321000 + 1024);
+	CHECK(session_of(NAT64_UDP, H1, 5000, "192.0.2.5", 53) != NULL);
+}
+
 TEST(nat64_static_bib_lets_ipv4_in)
 {
 	struct in6_addr h = a6(H1);
