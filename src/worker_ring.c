@@ -231,21 +231,28 @@ static void ring_packet(struct worker *w, struct ring *r, unsigned i, uint32_t l
 		}
 }
 
-/* Buffer i's read completed with res. Returns false when the queue failed. */
-static bool read_done(struct worker *w, struct ring *r, unsigned i, int res)
+/* A read failed with res (buffer or none). Returns false when the queue failed. */
+static bool read_failed(struct worker *w, struct ring *r, int res)
 {
-	struct worker_buf *b = &w->buf[i];
-
-	if (res >= 0) {
-		r->got++;
-		memcpy(&b->vnet.hdr, b->tb.pkt - sizeof(b->vnet.hdr), sizeof(b->vnet.hdr));
-		ring_packet(w, r, i, tun_datagram_len((size_t)res, &b->vnet.hdr));
-	} else if (res == -EAGAIN) {
+	if (res == -EAGAIN) {
 		r->eagain = true;
 	} else if (res != -EINTR && res != -ECANCELED) {
 		worker_fail(w, "reading from the TUN device", -res);
 		return false;
 	}
+	return true;
+}
+
+/* Buffer i's read completed with res. Returns false when the queue failed. */
+static bool read_done(struct worker *w, struct ring *r, unsigned i, int res)
+{
+	struct worker_buf *b = &w->buf[i];
+
+	if (res < 0)
+		return read_failed(w, r, res);
+	r->got++;
+	memcpy(&b->vnet.hdr, b->tb.pkt - sizeof(b->vnet.hdr), sizeof(b->vnet.hdr));
+	ring_packet(w, r, i, tun_datagram_len((size_t)res, &b->vnet.hdr));
 	return true;
 }
 
@@ -257,26 +264,33 @@ static bool ring_reap(struct worker *w, struct ring *r)
 	r->got = 0;
 	r->eagain = false;
 	while ((cqe = uring_cqe(&r->u))) {
-		unsigned i = (unsigned)(cqe->user_data >> 1);
+		/* Copied before the slot goes back to the kernel. */
+		uint64_t ud = cqe->user_data;
+		uint32_t flags = cqe->flags;
+		unsigned i = (unsigned)(ud >> 1);
 		int res = cqe->res;
-		bool write = cqe->user_data & UD_WRITE;
+		bool write = ud & UD_WRITE;
 
 		uring_cqe_seen(&r->u);
-		if (!(cqe->flags & IORING_CQE_F_MORE))	/* the multishot read's last */
+		if (!(flags & IORING_CQE_F_MORE))	/* the multishot read's last */
 			r->inflight--;
-		if (cqe->user_data == UD_MSHOT) {
-			if (!(cqe->flags & IORING_CQE_F_MORE))
+		if (ud == UD_MSHOT) {
+			if (!(flags & IORING_CQE_F_MORE))
 				r->mshot_armed = false;
-			/* ENOBUFS: every buffer was busy; it is armed again once some are back */
-			if (!(cqe->flags & IORING_CQE_F_BUFFER) && (res >= 0 || res == -ENOBUFS))
+			/* No buffer: ENOBUFS (every buffer was busy; it is armed again once some are back),
+			 * or the read ended. */
+			if (!(flags & IORING_CQE_F_BUFFER)) {
+				if (res < 0 && res != -ENOBUFS && !read_failed(w, r, res))
+					return false;
 				continue;
-			i = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+			}
+			i = flags >> IORING_CQE_BUFFER_SHIFT;
 			w->buf[i].state = BUF_FREE;
 			if (!read_done(w, r, i, res))
 				return false;
 			continue;
 		}
-		if (cqe->user_data == UD_TIMER) {
+		if (ud == UD_TIMER) {
 			r->timer = false;	/* -ETIME: it only had to end the wait */
 			continue;
 		}
