@@ -51,17 +51,14 @@ cli_a() { "$XLAT64" "$@" --socket "$SOCK_A"; }
 
 topology() {
 	ns_add $NS_A $NS_R $NS_S || return 1
-	nss sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	nsr sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-	ip -n $NS_A link add a0 type veth peer name ra netns $NS_R || return 1
-	ip -n $NS_R link add r4 type veth peer name s0 netns $NS_S || return 1
+	ns_v4only $NS_S
+	ns_router $NS_R
+	veth $NS_A a0 $NS_R ra || return 1
+	veth $NS_R r4 $NS_S s0 || return 1
 	# Host A is a plain IPv6 host: it takes router advertisements (PREF64 reaches userspace only from
 	# accepted ones) and runs DAD on a0, so the CLAT's address really is checked.
 	nsa sysctl -qw net.ipv6.conf.a0.accept_ra=1 net.ipv6.conf.a0.accept_dad=1
-	ip -n $NS_A addr add $HA/64 dev a0 nodad
-	ip -n $NS_A link set a0 up
-	ip -n $NS_A -6 route add default via $RA dev a0
+	host6 $NS_A a0 $HA $RA
 	ip -n $NS_R addr add $RA/64 dev ra nodad
 	ip -n $NS_R addr add $R4/24 dev r4
 	ip -n $NS_R link set ra up

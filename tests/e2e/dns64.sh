@@ -348,14 +348,11 @@ stop1() {	# every instance ends on SIGTERM with status 0
 # --- part 2: the user's flow ----------------------------------------------------------------------------
 topology2() {
 	ns_add $NS_C $NS_X $NS_S || return 1
-	ip netns exec $NS_S sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	ip netns exec $NS_X sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-	ip -n $NS_C link add c0 type veth peer name xa netns $NS_X || return 1
-	ip -n $NS_X link add x4 type veth peer name s0 netns $NS_S || return 1
-	ip -n $NS_C addr add $CA/64 dev c0 nodad
-	ip -n $NS_C link set c0 up
-	ip -n $NS_C -6 route add default via $XA dev c0
+	ns_v4only $NS_S
+	ns_router $NS_X
+	veth $NS_C c0 $NS_X xa || return 1
+	veth $NS_X x4 $NS_S s0 || return 1
+	host6 $NS_C c0 $CA $XA
 	ip -n $NS_X addr add $XA/64 dev xa nodad
 	ip -n $NS_X addr add $X4/24 dev x4
 	ip -n $NS_X link set xa up

@@ -71,6 +71,23 @@ ns_resolv() {
 	for a in "$@"; do echo "nameserver $a"; done > "/etc/netns/$ns/resolv.conf"
 }
 
+# The suites' shared topology pieces: IPv6-only hosts, a router in the middle, an IPv4-only server.
+# ns_v4only NS: no IPv6 at all (the server side).
+ns_v4only() { ip netns exec "$1" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1; }
+# ns_router NS: forwards both families; no reverse-path filter, since translated replies come back from
+# the TUN rather than the interface the request left by.
+ns_router() {
+	ip netns exec "$1" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
+}
+# veth NS-A DEV-A NS-B DEV-B: a veth pair between two namespaces.
+veth() { ip -n "$1" link add "$2" type veth peer name "$4" netns "$3"; }
+# host6 NS DEV ADDR GW: an IPv6 host on DEV: ADDR/64 (no DAD), the link up, the default route via GW.
+host6() {
+	ip -n "$1" addr add "$3/64" dev "$2" nodad && ip -n "$1" link set "$2" up &&
+		ip -n "$1" -6 route add default via "$4" dev "$2"
+}
+
 oper() { ip -n "$1" -br link show "$2" | awk '{ print $2 }'; }
 # links_up NS:DEV...: a veth's carrier comes up to a second after "link set up" (link watch); wait for
 # it, so that the first checks don't measure a retransmitted Neighbor Solicitation.

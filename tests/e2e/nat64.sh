@@ -49,19 +49,14 @@ cli() { "$XLAT64" "$@" --socket "$SOCK"; }
 
 topology() {
 	ns_add $NS_A $NS_B $NS_X $NS_S || return 1
-	nss sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	nsx sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-	ip -n $NS_A link add a0 type veth peer name xa netns $NS_X || return 1
-	ip -n $NS_B link add b0 type veth peer name xb netns $NS_X || return 1
-	ip -n $NS_X link add x4 type veth peer name s0 netns $NS_S || return 1
+	ns_v4only $NS_S
+	ns_router $NS_X
+	veth $NS_A a0 $NS_X xa || return 1
+	veth $NS_B b0 $NS_X xb || return 1
+	veth $NS_X x4 $NS_S s0 || return 1
 
-	ip -n $NS_A addr add $CA/64 dev a0 nodad
-	ip -n $NS_A link set a0 up
-	ip -n $NS_A -6 route add default via $XA dev a0
-	ip -n $NS_B addr add $CB/64 dev b0 nodad
-	ip -n $NS_B link set b0 up
-	ip -n $NS_B -6 route add default via $XB dev b0
+	host6 $NS_A a0 $CA $XA
+	host6 $NS_B b0 $CB $XB
 
 	ip -n $NS_X addr add $XA/64 dev xa nodad
 	ip -n $NS_X addr add $XB/64 dev xb nodad

@@ -34,7 +34,7 @@ trap cleanup_etc EXIT
 
 topology() {
 	ns_add $NS_R $NS_H || return 1
-	ip -n $NS_R link add r0 type veth peer name h0 netns $NS_H || return 1
+	veth $NS_R r0 $NS_H h0 || return 1
 	# The host takes RAs (lib.sh turned them off) and routes from Route Information options.
 	nsh sysctl -qw net.ipv6.conf.h0.accept_ra=1 net.ipv6.conf.h0.accept_ra_rt_info_max_plen=128
 	ip -n $NS_R link set r0 up

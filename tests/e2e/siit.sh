@@ -38,15 +38,12 @@ nss() { ip netns exec "$NS_S" "$@"; }
 
 topology() {
 	ns_add $NS_C $NS_X $NS_S || return 1
-	nss sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-	nsx sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
-		net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0
-	ip -n $NS_C link add c0 type veth peer name x6 netns $NS_X || return 1
-	ip -n $NS_X link add x4 type veth peer name s0 netns $NS_S || return 1
+	ns_v4only $NS_S
+	ns_router $NS_X
+	veth $NS_C c0 $NS_X x6 || return 1
+	veth $NS_X x4 $NS_S s0 || return 1
 
-	ip -n $NS_C addr add $C6/64 dev c0 nodad
-	ip -n $NS_C link set c0 up
-	ip -n $NS_C -6 route add default via $X6 dev c0
+	host6 $NS_C c0 $C6 $X6
 
 	ip -n $NS_X addr add $X6/64 dev x6 nodad noprefixroute
 	ip -n $NS_X addr add $X4/24 dev x4 noprefixroute
