@@ -2,6 +2,7 @@
  * The anchors item numbers refer to ../shared/brief/anchors/dns64-pref64.md §1. */
 #include "harness.h"
 #include "dns64_fake.h"
+#include "rfc6052_table.h"
 
 static struct stats st;
 static struct run r;
@@ -475,27 +476,16 @@ TEST(dns64_nonglobal_nodata_soa)
 /* §1 items 33-38: the RFC 6052 §2.4 table through the engine, every prefix length. */
 TEST(dns64_rfc6052_all_lengths)
 {
-	static const struct {
-		const char *prefix, *addr;
-	} t[] = {
-		{ "2001:db8::/32", "2001:db8:c000:221::" },
-		{ "2001:db8:100::/40", "2001:db8:1c0:2:21::" },
-		{ "2001:db8:122::/48", "2001:db8:122:c000:2:2100::" },
-		{ "2001:db8:122:300::/56", "2001:db8:122:3c0:0:221::" },
-		{ "2001:db8:122:344::/64", "2001:db8:122:344:c0:2:2100:0" },
-		{ "2001:db8:122:344::/96", "2001:db8:122:344::c000:221" },
-		{ "64:ff9b::/96", "64:ff9b::c000:221" },
-	};
 	struct in6_addr a, b;
 	struct prefix6 p;
 	const char *why;
 
-	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		struct dns64 *d = mk(&st, t[i].prefix, true, 0);
+	for (size_t i = 0; i < RFC6052_TABLE_N; i++) {
+		struct dns64 *d = mk(&st, rfc6052_table[i].prefix, true, 0);
 		char want[128];
 
 		CHECK(ask_name(d, &r, "t33.lab.example.", LDNS_RR_TYPE_AAAA, 0, 0));
-		snprintf(want, sizeof(want), "t33.lab.example. 300 AAAA %s", t[i].addr);
+		snprintf(want, sizeof(want), "t33.lab.example. 300 AAAA %s", rfc6052_table[i].addr);
 		CHECK_STR(ANS(&r), want);
 		dns64_free(d);
 	}

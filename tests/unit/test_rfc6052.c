@@ -3,6 +3,7 @@
 
 #include "harness.h"
 #include "rfc6052.h"
+#include "rfc6052_table.h"
 
 static struct in_addr v4(const char *s)
 {
@@ -12,30 +13,17 @@ static struct in_addr v4(const char *s)
 	return a;
 }
 
-/* RFC 6052 §2.4, the table of 192.0.2.33 embedded under each prefix length. */
-static const struct {
-	const char *prefix, *addr;
-} table[] = {
-	{ "2001:db8::/32", "2001:db8:c000:221::" },
-	{ "2001:db8:100::/40", "2001:db8:1c0:2:21::" },
-	{ "2001:db8:122::/48", "2001:db8:122:c000:2:2100::" },
-	{ "2001:db8:122:300::/56", "2001:db8:122:3c0:0:221::" },
-	{ "2001:db8:122:344::/64", "2001:db8:122:344:c0:2:2100:0" },
-	{ "2001:db8:122:344::/96", "2001:db8:122:344::c000:221" },
-	{ "64:ff9b::/96", "64:ff9b::c000:221" },
-};
-
 TEST(rfc6052_table_embed_and_extract)
 {
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+	for (size_t i = 0; i < RFC6052_TABLE_N; i++) {
 		struct prefix6 p;
 		struct in6_addr want, got;
 		struct in_addr back;
 		const char *why;
 
-		CHECK(prefix6_parse(table[i].prefix, &p, &why));
+		CHECK(prefix6_parse(rfc6052_table[i].prefix, &p, &why));
 		CHECK(rfc6052_prefix_valid(&p, &why));
-		CHECK(inet_pton(AF_INET6, table[i].addr, &want) == 1);
+		CHECK(inet_pton(AF_INET6, rfc6052_table[i].addr, &want) == 1);
 		rfc6052_embed(&p, v4("192.0.2.33"), &got);
 		CHECK_MEM(&got, &want, 16);
 		CHECK(rfc6052_extract(&p, &want, &back));
