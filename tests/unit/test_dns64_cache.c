@@ -409,18 +409,23 @@ static int garbage(const ldns_pkt *q, int n, uint8_t *buf, size_t *len)
 	return 1;
 }
 
-static int truncated(const ldns_pkt *q, int n, uint8_t *buf, size_t *len)
+/* A hook's upstream answer: p on the wire in buf (*len bytes), then freed. */
+static int reply_with(ldns_pkt *p, uint8_t *buf, size_t *len)
 {
-	ldns_pkt *p = zone_answer(q);
 	uint8_t *w = NULL;
-	size_t wl;
 
-	(void)n;
-	ldns_pkt2wire(&w, p, &wl);
-	memcpy(buf, w, wl);
-	*len = wl - 5;
+	ldns_pkt2wire(&w, p, len);
+	memcpy(buf, w, *len);
 	free(w);
 	ldns_pkt_free(p);
+	return 1;
+}
+
+static int truncated(const ldns_pkt *q, int n, uint8_t *buf, size_t *len)
+{
+	(void)n;
+	reply_with(zone_answer(q), buf, len);
+	*len -= 5;
 	return 1;
 }
 
@@ -428,14 +433,9 @@ static int wrong_question(const ldns_pkt *q, int n, uint8_t *buf, size_t *len)
 {
 	ldns_pkt *other = ldns_pkt_query_new(ldns_dname_new_frm_str("dual.lab.example."),
 					     ldns_rr_get_type(ldns_rr_list_rr(ldns_pkt_question(q), 0)), LDNS_RR_CLASS_IN, LDNS_RD);
-	ldns_pkt *p = zone_answer(other);
-	uint8_t *w = NULL;
 
 	(void)n;
-	ldns_pkt2wire(&w, p, len);
-	memcpy(buf, w, *len);
-	free(w);
-	ldns_pkt_free(p);
+	reply_with(zone_answer(other), buf, len);
 	ldns_pkt_free(other);
 	return 1;
 }
@@ -443,15 +443,10 @@ static int wrong_question(const ldns_pkt *q, int n, uint8_t *buf, size_t *len)
 static int not_response(const ldns_pkt *q, int n, uint8_t *buf, size_t *len)
 {
 	ldns_pkt *p = zone_answer(q);
-	uint8_t *w = NULL;
 
 	(void)n;
 	ldns_pkt_set_qr(p, false);
-	ldns_pkt2wire(&w, p, len);
-	memcpy(buf, w, *len);
-	free(w);
-	ldns_pkt_free(p);
-	return 1;
+	return reply_with(p, buf, len);
 }
 
 /* Malformed upstream answers count as a failure: for AAAA the A query follows, else SERVFAIL. */
@@ -564,15 +559,10 @@ TEST(dns64_jobs_cancel)
 static int still_truncated(const ldns_pkt *q, int n, uint8_t *buf, size_t *len)
 {
 	ldns_pkt *p = zone_answer(q);
-	uint8_t *w = NULL;
 
 	(void)n;
 	ldns_pkt_set_tc(p, true);
-	ldns_pkt2wire(&w, p, len);
-	memcpy(buf, w, *len);
-	free(w);
-	ldns_pkt_free(p);
-	return 1;
+	return reply_with(p, buf, len);
 }
 
 /* An upstream answer still truncated (TC=1 after the server's TCP retry) is relayed with TC=1 and
