@@ -18,11 +18,6 @@ static struct prefix6 P(const char *s)
 	return p;
 }
 
-static bool same(const struct prefix6 *a, const struct prefix6 *b)
-{
-	return a->len == b->len && !memcmp(&a->addr, &b->addr, 16);
-}
-
 TEST(pref64_scaled_lifetime_rounding)
 {
 	/* RFC 8781 §4.1: round up to a multiple of 8; non-zero below 8 s is 1; at most 8191. */
@@ -76,10 +71,10 @@ TEST(pref64_decode_anchor_bytes)
 	uint32_t lt;
 
 	CHECK(pref64_decode(wkp, 16, &p, &lt));
-	CHECK(same(&p, &a));
+	CHECK(prefix6_equal(&p, &a));
 	CHECK_EQ(lt, 1800);
 	CHECK(pref64_decode(nsp, 16, &p, &lt));
-	CHECK(same(&p, &b));
+	CHECK(prefix6_equal(&p, &b));
 	CHECK_EQ(lt, 600);
 }
 
@@ -103,7 +98,7 @@ TEST(pref64_roundtrip_all_plcs)
 			CHECK_EQ(opt[1], 2);
 			CHECK_EQ(opt[3] & 7, pref64_plc(in.len));
 			CHECK(pref64_decode(opt, sizeof(opt), &out, &lt));
-			CHECK(same(&in, &out));
+			CHECK(prefix6_equal(&in, &out));
 			CHECK_EQ(lt, (uint32_t)pref64_scaled_lifetime(lts[j]) * 8);
 			CHECK(lts[j] == 0 ? lt == 0 : lt >= (lts[j] > 65528 ? 65528 : lts[j]));
 		}
@@ -156,7 +151,7 @@ TEST(pref64_decode_clears_trailing_bits)
 	uint32_t lt;
 
 	CHECK(pref64_decode(b, 16, &p, &lt));
-	CHECK(same(&p, &want));
+	CHECK(prefix6_equal(&p, &want));
 }
 
 TEST(pref64_opt_walker)
@@ -235,7 +230,7 @@ TEST(pref64_ra_build_minimal_and_withdraw)
 	CHECK(pref64_opt_next(buf + 16, n - 16, &off, &o, &len));
 	CHECK(pref64_decode(o, len, &p, &lt));
 	CHECK_EQ(lt, 0);
-	CHECK(same(&p, &ra.prefix));
+	CHECK(prefix6_equal(&p, &ra.prefix));
 	CHECK(pref64_opt_next(buf + 16, n - 16, &off, &o, &len));
 	CHECK(o[0] == 24 && o[1] == 2 && o[2] == 64);
 	ra.prefix = P("2001:db8::/80");
@@ -299,18 +294,18 @@ TEST(pref64_disc_feed_and_withdraw)
 	n += opts(o + n, "2001:db8:64::/64", 600);
 	pref64_disc_feed(d, 7, &rtr, o, n, 2000);
 	CHECK_EQ(pref64_disc_get(d, 2000, e, PREF64_DISC_MAX), 2);
-	CHECK(same(&e[0].prefix, &a) && e[0].source == PREF64_SRC_RA && e[0].lifetime == 1800);
+	CHECK(prefix6_equal(&e[0].prefix, &a) && e[0].source == PREF64_SRC_RA && e[0].lifetime == 1800);
 	CHECK(e[0].ifindex == 7 && !memcmp(&e[0].router, &rtr, 16) && e[0].expiry == 2000 + 1800000);
-	CHECK(same(&e[1].prefix, &b) && e[1].lifetime == 600);
+	CHECK(prefix6_equal(&e[1].prefix, &b) && e[1].lifetime == 600);
 	/* A refresh moves the expiry and keeps the order. */
 	pref64_disc_feed(d, 7, &rtr, o, 16, 3000);
 	CHECK_EQ(pref64_disc_get(d, 3000, e, PREF64_DISC_MAX), 2);
-	CHECK(same(&e[0].prefix, &a) && e[0].expiry == 3000 + 1800000 && e[0].learned == 3000);
+	CHECK(prefix6_equal(&e[0].prefix, &a) && e[0].expiry == 3000 + 1800000 && e[0].learned == 3000);
 	/* Lifetime 0 withdraws (RFC 8781 §4.1). */
 	opts(o, "64:ff9b::/96", 0);
 	pref64_disc_feed(d, 7, &rtr, o, 16, 4000);
 	CHECK_EQ(pref64_disc_get(d, 4000, e, PREF64_DISC_MAX), 1);
-	CHECK(same(&e[0].prefix, &b));
+	CHECK(prefix6_equal(&e[0].prefix, &b));
 	/* Expiry: the /64 lapses 600 s after it came, and nothing is left. */
 	CHECK_EQ(pref64_disc_timeout(d, 4000), 2000 + 600000 - 4000);
 	pref64_disc_expire(d, 2000 + 600000 - 1);
