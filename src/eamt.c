@@ -89,8 +89,3 @@ bool eamt_has4(const struct eamt *t, struct in_addr a)
 {
 	return find4(t, a) != NULL;
 }
-
-bool eamt_has6(const struct eamt *t, const struct in6_addr *a)
-{
-	return find6(t, a) != NULL;
-}

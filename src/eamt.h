@@ -25,6 +25,5 @@ bool eamt_add(struct eamt *t, const struct prefix6 *p6, const struct prefix4 *p4
 bool eamt_4to6(const struct eamt *t, struct in_addr a, struct in6_addr *out);
 bool eamt_6to4(const struct eamt *t, const struct in6_addr *a, struct in_addr *out);
 bool eamt_has4(const struct eamt *t, struct in_addr a);
-bool eamt_has6(const struct eamt *t, const struct in6_addr *a);
 
 #endif

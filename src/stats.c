@@ -22,9 +22,3 @@ const char *stats_explain(enum stat_id id)
 {
 	return id < STAT_MAX ? explanations[id] : "";
 }
-
-void stats_sum(struct stats *dst, const struct stats *src)
-{
-	for (int i = 0; i < STAT_MAX; i++)
-		dst->c[i] += src->c[i];
-}

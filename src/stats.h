@@ -132,7 +132,5 @@ struct stats {
 
 const char *stats_name(enum stat_id id);
 const char *stats_explain(enum stat_id id);
-/* dst += src, for summing per-worker counters. */
-void stats_sum(struct stats *dst, const struct stats *src);
 
 #endif
