@@ -84,6 +84,7 @@ struct ring {
 	 * to the kernel in pb. */
 	bool mshot, mshot_armed;
 	struct uring_bufs pb;
+	long coalesce_ns;	/* w->coalesce_ns, copied under w->lock (a reload changes it) */
 	struct __kernel_timespec timeout;
 };
 
@@ -393,38 +394,46 @@ static void queue_mshot(struct worker *w, struct ring *r)
  * writes and the read can bring means sleeping until the timeout, then reading everything that came.
  * Fewer wake-ups and larger UDP GSO writes, at the price of up to coalesce-usecs of latency under load.
  */
-static bool coalesce(const struct worker *w, const struct ring *r)
+static bool coalesce(const struct ring *r)
 {
-	return r->mshot_armed && w->coalesce_ns && r->got > 1;
+	return r->mshot_armed && r->coalesce_ns && r->got > 1;
+}
+
+/* WORKER_IO_READS: the armed read if there is none, and non-blocking reads for as many datagrams as the
+ * last batch brought, twice that while the queue was never found empty: the batch follows the queue's
+ * depth. */
+static void queue_reads(struct worker *w, struct ring *r)
+{
+	unsigned want = r->eagain ? r->got : 2 * r->got;
+
+	for (unsigned i = 0; i < w->nbuf && (r->armed < 0 || want); i++) {
+		struct io_uring_sqe *sqe;
+
+		if (w->buf[i].state != BUF_FREE || !(sqe = uring_sqe(&r->u)))
+			continue;
+		want -= r->armed >= 0;
+		queue_read(w, r, sqe, i);
+	}
 }
 
 static void run(struct worker *w, struct ring *r)
 {
-
 	while (!worker_stopping(w)) {
-		/* WORKER_IO_READS: non-blocking reads for as many datagrams as the last batch brought, twice
-		 * that while the queue was never found empty: the batch follows the queue's depth. */
-		unsigned want = r->eagain ? r->got : 2 * r->got, wait;
+		unsigned wait;
 		bool ok;
 
 		/* First, so that the writes and reads of a full batch never leave it without a slot. */
 		arm_timer(w, r);
 		if (r->mshot)
 			queue_mshot(w, r);
-		for (unsigned i = 0; !r->mshot && i < w->nbuf && (r->armed < 0 || want); i++) {
-			struct io_uring_sqe *sqe;
-
-			if (w->buf[i].state != BUF_FREE || !(sqe = uring_sqe(&r->u)))
-				continue;
-			want -= r->armed >= 0;
-			queue_read(w, r, sqe, i);
-		}
+		else
+			queue_reads(w, r);
 		/* Everything queued completes during the call; waiting for one more means waiting for the
 		 * armed read, i.e. for the next datagram (or for the timer). Not armed: the multishot read
 		 * found no buffer, all of them are in writes that complete during the call. */
 		wait = r->queued + (r->armed >= 0 || r->mshot_armed);
 		r->queued = 0;
-		if ((coalesce(w, r) ? uring_enter_timeout(&r->u, wait + 1, w->coalesce_ns) :
+		if ((coalesce(r) ? uring_enter_timeout(&r->u, wait + 1, r->coalesce_ns) :
 		     uring_enter(&r->u, wait ? wait : 1)) < 0 && errno != EINTR) {
 			worker_fail(w, "io_uring_enter", errno);
 			break;
@@ -433,6 +442,7 @@ static void run(struct worker *w, struct ring *r)
 		w->nat.xlat.now = worker_now();
 		ok = ring_reap(w, r);
 		worker_tick(w);
+		r->coalesce_ns = w->coalesce_ns;
 		pthread_mutex_unlock(&w->lock);
 		if (!ok)
 			break;
